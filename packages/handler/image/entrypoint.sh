@@ -1,0 +1,60 @@
+#!/bin/sh
+# Entrypoint of the jupyter-mcp image.
+#
+#   (no argument) | lambda | <file>.<export>   Lambda mode: the AWS Lambda Runtime Interface Client
+#                                              (aws-lambda-ric) runs <file>.<export> from
+#                                              $LAMBDA_TASK_ROOT (default lambda.handler, or $_HANDLER
+#                                              for `lambda`). Needs AWS_LAMBDA_RUNTIME_API (set by Lambda).
+#   server [args...]                           HTTP server mode (Fargate, a laptop): POST /mcp, GET /health
+#                                              on $HOST:$PORT (default 0.0.0.0:8080). Needs MCP_AUTH_TOKEN
+#                                              (or MCP_ALLOW_INSECURE=1) to bind a non-loopback address.
+#   sh | bash | node | python3 [args...]       Debugging: run that program.
+#
+# Nothing is written outside /tmp: Lambda's file system is read-only except /tmp.
+set -eu
+
+TASK_ROOT="${LAMBDA_TASK_ROOT:-/var/task}"
+RUNTIME_DIR="${LAMBDA_RUNTIME_DIR:-/var/runtime}"
+STATE_ROOT="${JUPYTER_STATE_ROOT:-/tmp/jupyter-mcp}"
+export JUPYTER_STATE_ROOT="$STATE_ROOT"
+
+prepare_tmp() {
+  umask 077
+  mkdir -p "$STATE_ROOT"
+  # Matplotlib's font cache was built at image build time; copying it (about 100 kB) saves the
+  # kernel seconds on its first plot. Best effort: a missing cache only costs time.
+  if [ -n "${MPLCONFIGDIR:-}" ] && [ ! -d "$MPLCONFIGDIR" ]; then
+    mkdir -p "$MPLCONFIGDIR" && cp -R /opt/jupyter-mcp/mplcache/. "$MPLCONFIGDIR"/ 2>/dev/null || true
+  fi
+}
+
+mode="${1:-lambda.handler}"
+case "$mode" in
+  server)
+    shift
+    prepare_tmp
+    export HOST="${HOST:-0.0.0.0}"
+    export PORT="${PORT:-8080}"
+    exec node "$TASK_ROOT/server.mjs" "$@"
+    ;;
+  sh | bash | node | python3)
+    exec "$@"
+    ;;
+  lambda)
+    handler="${_HANDLER:-lambda.handler}"
+    ;;
+  *)
+    handler="$mode"
+    ;;
+esac
+
+if [ -z "${AWS_LAMBDA_RUNTIME_API:-}" ]; then
+  echo "jupyter-mcp: AWS_LAMBDA_RUNTIME_API is not set, so this is not a Lambda sandbox." >&2
+  echo "  For HTTP (Fargate, a laptop) run the image with the command: server" >&2
+  echo "  For Lambda locally, run it under a Runtime API emulator (see packages/handler/image/README.md)." >&2
+  exit 64
+fi
+
+prepare_tmp
+cd "$TASK_ROOT"
+exec node "$RUNTIME_DIR/node_modules/aws-lambda-ric/bin/index.mjs" "$handler"
