@@ -116,24 +116,25 @@ export function mergeCookies(headers: Headers, cookies: unknown): void {
 
 /** Response headers other than Set-Cookie, comma-joined as Fetch joins them. */
 export function singleValueHeaders(headers: Headers, omit: ReadonlySet<string>): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Built from entries so a header named "__proto__" is an own property, not a prototype change.
+  const out: Array<[string, string]> = [];
   headers.forEach((value, name) => {
     if (name === "set-cookie" || omit.has(name)) return;
-    out[name] = value;
+    out.push([name, value]);
   });
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** Every response header as a list; Set-Cookie keeps one entry per cookie. */
 export function multiValueHeaders(headers: Headers, omit: ReadonlySet<string>): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  const out: Array<[string, string[]]> = [];
   headers.forEach((value, name) => {
     if (name === "set-cookie" || omit.has(name)) return;
-    out[name] = [value];
+    out.push([name, [value]]);
   });
   const cookies = headers.getSetCookie();
-  if (cookies.length > 0) out["set-cookie"] = cookies;
-  return out;
+  if (cookies.length > 0) out.push(["set-cookie", cookies]);
+  return Object.fromEntries(out);
 }
 
 /** Hop-by-hop headers a Lambda result must not carry (the front door frames the response itself). */

@@ -37,23 +37,23 @@ function cookiePairs(spec: RequestSpec): string[] {
 
 /** v2 headers: lower-case names, repeated values comma-joined, no Cookie (that goes in `cookies[]`). */
 function v2Headers(spec: RequestSpec, host: string, keepCookieHeader: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
-    accept: "*/*",
-    "content-length": String(bodyBytes(spec)),
-    host,
-    "user-agent": "curl/8.5.0",
-    "x-amzn-trace-id": "Root=1-5e6722a7-cc56xmpl46db7ae02d4da47e",
-    "x-forwarded-for": spec.sourceIp ?? DEFAULT_SOURCE_IP,
-    "x-forwarded-port": "443",
-    "x-forwarded-proto": "https",
-  };
+  const headers = new Map<string, string>([
+    ["accept", "*/*"],
+    ["content-length", String(bodyBytes(spec))],
+    ["host", host],
+    ["user-agent", "curl/8.5.0"],
+    ["x-amzn-trace-id", "Root=1-5e6722a7-cc56xmpl46db7ae02d4da47e"],
+    ["x-forwarded-for", spec.sourceIp ?? DEFAULT_SOURCE_IP],
+    ["x-forwarded-port", "443"],
+    ["x-forwarded-proto", "https"],
+  ]);
   for (const [name, values] of headerEntries(spec, true)) {
     if (name === "cookie") continue;
-    headers[name] = values.join(",");
+    headers.set(name, values.join(","));
   }
   const cookies = cookiePairs(spec);
-  if (keepCookieHeader && cookies.length > 0) headers.cookie = cookies.join("; ");
-  return headers;
+  if (keepCookieHeader && cookies.length > 0) headers.set("cookie", cookies.join("; "));
+  return Object.fromEntries(headers);
 }
 
 function bodyBytes(spec: RequestSpec): number {
@@ -140,23 +140,25 @@ export function restApiV1Event(spec: RequestSpec = {}): APIGatewayProxyEvent {
   const stage = spec.stage ?? "prod";
   const host = spec.host ?? `${REST_API_ID}.execute-api.${REGION}.amazonaws.com`;
   const sourceIp = spec.sourceIp ?? DEFAULT_SOURCE_IP;
-  const multiHeaders: Record<string, string[]> = {
-    Accept: ["*/*"],
-    Host: [host],
-    "User-Agent": ["curl/8.5.0"],
-    "X-Amzn-Trace-Id": ["Root=1-5e66d96f-7491f09xmpl79d18acf3d050"],
-    "X-Forwarded-For": [sourceIp],
-    "X-Forwarded-Port": ["443"],
-    "X-Forwarded-Proto": ["https"],
-  };
+  const entries = new Map<string, [string, string[]]>([
+    ["accept", ["Accept", ["*/*"]]],
+    ["host", ["Host", [host]]],
+    ["user-agent", ["User-Agent", ["curl/8.5.0"]]],
+    ["x-amzn-trace-id", ["X-Amzn-Trace-Id", ["Root=1-5e66d96f-7491f09xmpl79d18acf3d050"]]],
+    ["x-forwarded-for", ["X-Forwarded-For", [sourceIp]]],
+    ["x-forwarded-port", ["X-Forwarded-Port", ["443"]]],
+    ["x-forwarded-proto", ["X-Forwarded-Proto", ["https"]]],
+  ]);
   for (const [name, values] of headerEntries(spec, false)) {
     if (name.toLowerCase() === "cookie") continue;
-    multiHeaders[name] = values;
+    entries.set(name.toLowerCase(), [name, values]);
   }
   const cookies = cookiePairs(spec);
-  if (cookies.length > 0) multiHeaders.Cookie = [cookies.join("; ")];
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(multiHeaders)) headers[name] = values[values.length - 1] ?? "";
+  if (cookies.length > 0) entries.set("cookie", ["Cookie", [cookies.join("; ")]]);
+  const multiHeaders: Record<string, string[]> = Object.fromEntries(entries.values());
+  const headers: Record<string, string> = Object.fromEntries(
+    [...entries.values()].map(([name, values]) => [name, values[values.length - 1] ?? ""]),
+  );
   const pairs = queryPairs(spec, true);
   const decodedPath = (() => {
     try {
@@ -254,16 +256,18 @@ export function albEvent(spec: AlbSpec = {}): ALBEvent {
     isBase64Encoded,
   };
   if (spec.multiValueHeaders) {
-    const multi: Record<string, string[]> = Object.fromEntries(entries);
     // "the load balancer uses both cookies sent by the client": one list entry per cookie
-    if (cookies.length > 0) multi.cookie = cookies;
-    event.multiValueHeaders = multi;
+    event.multiValueHeaders = Object.fromEntries(
+      cookies.length > 0 ? [...entries, ["cookie", cookies]] : entries,
+    );
     event.multiValueQueryStringParameters = multiQuery(pairs) ?? {};
   } else {
-    const single: Record<string, string> = {};
-    for (const [name, values] of entries) single[name] = values[values.length - 1] ?? "";
-    if (cookies.length > 0) single.cookie = cookies.join("; ");
-    event.headers = single;
+    const single: Array<[string, string]> = entries.map(([name, values]) => [
+      name,
+      values[values.length - 1] ?? "",
+    ]);
+    if (cookies.length > 0) single.push(["cookie", cookies.join("; ")]);
+    event.headers = Object.fromEntries(single);
     event.queryStringParameters = singleQuery(pairs, "last") ?? {};
   }
   return event;

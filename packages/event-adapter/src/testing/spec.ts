@@ -79,16 +79,19 @@ export function singleQuery(
   join: "comma" | "last",
 ): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of pairs) out[k] = join === "comma" && k in out ? `${out[k]},${v}` : v;
-  return out;
+  const out = new Map<string, string>();
+  for (const [k, v] of pairs) {
+    const prev = out.get(k);
+    out.set(k, join === "comma" && prev !== undefined ? `${prev},${v}` : v);
+  }
+  return Object.fromEntries(out);
 }
 
 export function multiQuery(pairs: Array<[string, string]>): Record<string, string[]> | undefined {
   if (pairs.length === 0) return undefined;
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of pairs) (out[k] ??= []).push(v);
-  return out;
+  const out = new Map<string, string[]>();
+  for (const [k, v] of pairs) out.set(k, [...(out.get(k) ?? []), v]);
+  return Object.fromEntries(out);
 }
 
 /** Header entries as (name, values) pairs; names keep the given case unless `lower`. */
