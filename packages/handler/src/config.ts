@@ -1,0 +1,248 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable the handler reads, in one place. The README's configuration table is
+ * checked against this list by a test, so the docs cannot drift from the code.
+ */
+export interface SettingDoc {
+  name: string;
+  default: string;
+  meaning: string;
+}
+
+const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+const count = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const flag = z
+  .enum(["", "0", "1", "true", "false", "yes", "no"], {
+    errorMap: () => ({ message: "expected one of 1, true, yes, 0, false, no" }),
+  })
+  .default("")
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+const list = z
+  .string()
+  .default("")
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const schema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  MCP_AUTH_TOKEN: optionalText,
+  MCP_AUTH_TOKEN_SECRET_ARN: optionalText,
+  MCP_AUTH_TOKEN_SSM_PARAMETER: optionalText,
+  MCP_ALLOW_INSECURE: flag,
+  MCP_BASE_PATH: optionalText,
+  MCP_DEFAULT_TIMEOUT_SECONDS: seconds(30),
+  MCP_MAX_TIMEOUT_SECONDS: seconds(900),
+  MCP_MAX_OUTPUT_CHARS: count(100_000),
+  MCP_MAX_IMAGES: count(10),
+  MCP_MAX_IMAGE_BYTES: count(1_500_000),
+  MCP_MAX_RESPONSE_BYTES: count(4_500_000),
+  MCP_MAX_BODY_BYTES: count(2 * 1024 * 1024),
+  JUPYTER_STATE_ROOT: z.string().min(1).default("/tmp/jupyter-mcp"),
+  JUPYTER_PYTHON: z.string().min(1).default("/usr/bin/python3"),
+  JUPYTER_URL: optionalText,
+  JUPYTER_TOKEN: optionalText,
+  JUPYTER_KERNEL_NAME: z.string().min(1).default("python3"),
+  KERNEL_ENV_PASSTHROUGH: list,
+  KERNEL_PRELOAD: list,
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export const SETTINGS: readonly SettingDoc[] = [
+  { name: "HOST", default: "127.0.0.1", meaning: "Address the HTTP server listens on." },
+  { name: "PORT", default: "8080", meaning: "Port the HTTP server listens on (0 picks a free one)." },
+  {
+    name: "MCP_AUTH_TOKEN",
+    default: "(unset)",
+    meaning: "Bearer token every route but /health requires. Unset: no auth, loopback only.",
+  },
+  {
+    name: "MCP_AUTH_TOKEN_SECRET_ARN",
+    default: "(unset)",
+    meaning: "Secrets Manager secret holding the bearer token, read once at start (Lambda).",
+  },
+  {
+    name: "MCP_AUTH_TOKEN_SSM_PARAMETER",
+    default: "(unset)",
+    meaning: "SSM SecureString parameter holding the bearer token, read once at start (Lambda).",
+  },
+  {
+    name: "MCP_ALLOW_INSECURE",
+    default: "0",
+    meaning: "Set to 1 to serve without a token on a non-loopback address. Never on a public network.",
+  },
+  {
+    name: "MCP_BASE_PATH",
+    default: "(unset)",
+    meaning: "Path prefix stripped before routing, e.g. /jupyter when behind a shared domain.",
+  },
+  {
+    name: "MCP_DEFAULT_TIMEOUT_SECONDS",
+    default: "30",
+    meaning: "Timeout of an execute_code call that gives none.",
+  },
+  {
+    name: "MCP_MAX_TIMEOUT_SECONDS",
+    default: "900",
+    meaning: "Upper bound for a caller's timeout; larger values are clamped.",
+  },
+  {
+    name: "MCP_MAX_OUTPUT_CHARS",
+    default: "100000",
+    meaning: "Text output kept per call; the rest is cut with a note saying how much.",
+  },
+  {
+    name: "MCP_MAX_IMAGES",
+    default: "10",
+    meaning: "Images returned per call; further ones are dropped with a note.",
+  },
+  {
+    name: "MCP_MAX_IMAGE_BYTES",
+    default: "1500000",
+    meaning: "Largest image (decoded bytes) returned inline; larger ones are dropped with a note.",
+  },
+  {
+    name: "MCP_MAX_RESPONSE_BYTES",
+    default: "4500000",
+    meaning: "Budget for one tool result, kept under Lambda's 6 MB response limit.",
+  },
+  {
+    name: "MCP_MAX_BODY_BYTES",
+    default: "2097152",
+    meaning: "Largest request body accepted; larger ones get 413.",
+  },
+  {
+    name: "JUPYTER_STATE_ROOT",
+    default: "/tmp/jupyter-mcp",
+    meaning: "The one writable directory for Jupyter's runtime, data, config, IPython, matplotlib and HOME.",
+  },
+  {
+    name: "JUPYTER_PYTHON",
+    default: "/usr/bin/python3",
+    meaning: "Python that has jupyter_server and ipykernel (Debian's).",
+  },
+  {
+    name: "JUPYTER_URL",
+    default: "(unset)",
+    meaning: "Attach to this running Jupyter server instead of starting one.",
+  },
+  { name: "JUPYTER_TOKEN", default: "(unset)", meaning: "Token of the server given by JUPYTER_URL." },
+  { name: "JUPYTER_KERNEL_NAME", default: "python3", meaning: "Kernel spec to start." },
+  {
+    name: "KERNEL_ENV_PASSTHROUGH",
+    default: "(empty)",
+    meaning: "Comma-separated extra variable names copied into the kernel's environment (AWS_* never are).",
+  },
+  {
+    name: "KERNEL_PRELOAD",
+    default: "(empty)",
+    meaning: "Comma-separated modules imported at kernel start and on keep-warm pings, e.g. numpy,pandas.",
+  },
+  { name: "LOG_LEVEL", default: "info", meaning: "debug, info, warn, error or silent." },
+];
+
+export interface Config {
+  host: string;
+  port: number;
+  authToken: string | undefined;
+  authTokenSecretArn: string | undefined;
+  authTokenSsmParameter: string | undefined;
+  allowInsecure: boolean;
+  basePath: string | undefined;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  limits: OutputLimits;
+  maxBodyBytes: number;
+  stateRoot: string;
+  python: string;
+  jupyterUrl: string | undefined;
+  jupyterToken: string | undefined;
+  kernelName: string;
+  kernelEnvPassthrough: string[];
+  kernelPreload: string[];
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export interface OutputLimits {
+  maxOutputChars: number;
+  maxImages: number;
+  maxImageBytes: number;
+  maxResponseBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) known[key] = env[key];
+  const parsed = schema.safeParse(known);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration: ${problems}. See the configuration table in the README.`);
+  }
+  const e = parsed.data;
+  if (e.MCP_DEFAULT_TIMEOUT_SECONDS > e.MCP_MAX_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      `MCP_DEFAULT_TIMEOUT_SECONDS (${e.MCP_DEFAULT_TIMEOUT_SECONDS}) exceeds MCP_MAX_TIMEOUT_SECONDS (${e.MCP_MAX_TIMEOUT_SECONDS}); lower the first or raise the second.`,
+    );
+  }
+  if (e.JUPYTER_URL && !e.JUPYTER_TOKEN) {
+    throw new ConfigError(
+      "JUPYTER_URL is set but JUPYTER_TOKEN is not; give the token of that Jupyter server.",
+    );
+  }
+  const forbidden = e.KERNEL_ENV_PASSTHROUGH.filter(isSecretName);
+  if (forbidden.length > 0) {
+    throw new ConfigError(
+      `KERNEL_ENV_PASSTHROUGH may not name ${forbidden.join(", ")}: AWS credentials, the Lambda runtime API and our own secrets never reach the kernel.`,
+    );
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    authToken: e.MCP_AUTH_TOKEN,
+    authTokenSecretArn: e.MCP_AUTH_TOKEN_SECRET_ARN,
+    authTokenSsmParameter: e.MCP_AUTH_TOKEN_SSM_PARAMETER,
+    allowInsecure: e.MCP_ALLOW_INSECURE,
+    basePath: e.MCP_BASE_PATH,
+    defaultTimeoutSeconds: e.MCP_DEFAULT_TIMEOUT_SECONDS,
+    maxTimeoutSeconds: e.MCP_MAX_TIMEOUT_SECONDS,
+    limits: {
+      maxOutputChars: e.MCP_MAX_OUTPUT_CHARS,
+      maxImages: e.MCP_MAX_IMAGES,
+      maxImageBytes: e.MCP_MAX_IMAGE_BYTES,
+      maxResponseBytes: e.MCP_MAX_RESPONSE_BYTES,
+    },
+    maxBodyBytes: e.MCP_MAX_BODY_BYTES,
+    stateRoot: e.JUPYTER_STATE_ROOT,
+    python: e.JUPYTER_PYTHON,
+    jupyterUrl: e.JUPYTER_URL,
+    jupyterToken: e.JUPYTER_TOKEN,
+    kernelName: e.JUPYTER_KERNEL_NAME,
+    kernelEnvPassthrough: e.KERNEL_ENV_PASSTHROUGH,
+    kernelPreload: e.KERNEL_PRELOAD,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Names that must never be copied into the kernel's environment. */
+export function isSecretName(name: string): boolean {
+  return /^AWS_/.test(name) || /^(MCP_AUTH_TOKEN|JUPYTER_TOKEN)/.test(name) || name === "_X_AMZN_TRACE_ID";
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}

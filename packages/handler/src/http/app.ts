@@ -1,0 +1,162 @@
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { Config } from "../config.js";
+import type { KernelSession } from "../jupyter/kernel-session.js";
+import { createMcpServer, SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
+import { bearerMatches } from "./auth.js";
+import { BodyTooLargeError, readBody } from "./body.js";
+import { isLoopbackRequest } from "./origin.js";
+import { jsonResponse, jsonRpcError } from "./responses.js";
+import type { Logger } from "../log.js";
+
+export type AppConfig = Pick<
+  Config,
+  "authToken" | "limits" | "defaultTimeoutSeconds" | "maxTimeoutSeconds" | "maxBodyBytes" | "basePath"
+>;
+
+export interface AppOptions {
+  session: KernelSession;
+  config: AppConfig;
+  /** Reject requests whose Host or Origin is not loopback (DNS rebinding); set when bound to loopback. */
+  loopbackOnly: boolean;
+  log?: Logger;
+}
+
+/** Per-request facts the transport knows and the app cannot: how long the caller will wait. */
+export interface RequestContext {
+  budgetMs?: number;
+}
+
+export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>;
+
+const MCP_PATHS = new Set(["/mcp", "/"]);
+
+/** The product's centre: every entry (Lambda, HTTP server, tests) drives this one function. */
+export function createApp(options: AppOptions): FetchHandler {
+  const { session, config } = options;
+  const authenticate = (request: Request): Response | undefined => {
+    if (config.authToken === undefined) return undefined;
+    if (bearerMatches(request.headers.get("authorization"), config.authToken)) return undefined;
+    return jsonResponse(
+      401,
+      { error: "unauthorized", message: "Send the server's token as `Authorization: Bearer <token>`." },
+      { "WWW-Authenticate": `Bearer realm="${SERVER_NAME}", error="invalid_token"` },
+    );
+  };
+
+  return async function handle(request: Request, context: RequestContext = {}): Promise<Response> {
+    try {
+      if (options.loopbackOnly && !isLoopbackRequest(request)) {
+        return jsonResponse(403, {
+          error: "forbidden_host",
+          message: "This server is bound to loopback and only answers requests addressed to localhost.",
+        });
+      }
+      const path = routePath(new URL(request.url).pathname, config.basePath);
+      if (path === "/health") {
+        if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
+        return jsonResponse(200, {
+          status: "ok",
+          name: SERVER_NAME,
+          version: SERVER_VERSION,
+          kernel: session.status(),
+        });
+      }
+      const denied = authenticate(request);
+      if (denied) return denied;
+      if (!MCP_PATHS.has(path)) {
+        return jsonResponse(404, {
+          error: "not_found",
+          message: `No route for ${path}; MCP is served at POST /mcp.`,
+        });
+      }
+      if (request.method !== "POST") return methodNotAllowed("POST");
+      return await handleMcp(request, context);
+    } catch (err) {
+      options.log?.error("request failed", { error: err instanceof Error ? err.message : String(err) });
+      return jsonResponse(500, {
+        error: "internal_error",
+        message: "The server failed on this request; see its logs.",
+      });
+    }
+  };
+
+  async function handleMcp(request: Request, context: RequestContext): Promise<Response> {
+    const contentType = request.headers.get("content-type");
+    if (contentType !== null && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+      return jsonResponse(415, {
+        error: "unsupported_media_type",
+        message: `Content-Type ${contentType} is not accepted; send JSON-RPC as application/json.`,
+      });
+    }
+    let raw: string;
+    try {
+      raw = await readBody(request, config.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        return jsonResponse(413, {
+          error: "payload_too_large",
+          message: `The request body exceeds ${config.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES).`,
+        });
+      }
+      throw err;
+    }
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(raw);
+    } catch (err) {
+      return jsonRpcError(
+        400,
+        -32700,
+        `Parse error: the body is not valid JSON (${(err as Error).message}).`,
+      );
+    }
+
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    const server = createMcpServer({
+      session,
+      limits: config.limits,
+      defaultTimeoutSeconds: config.defaultTimeoutSeconds,
+      maxTimeoutSeconds: config.maxTimeoutSeconds,
+      ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
+    });
+    try {
+      await server.connect(transport);
+      return await transport.handleRequest(normalizeHeaders(request), { parsedBody });
+    } finally {
+      await server.close();
+    }
+  }
+}
+
+// Plain curl sends no Accept (or */*), and clients that only take JSON still deserve an answer: the
+// transport insists on both types, and we answer JSON anyway (enableJsonResponse).
+function normalizeHeaders(request: Request): Request {
+  const headers = new Headers(request.headers);
+  const accept = headers.get("accept") ?? "";
+  if (!accept.includes("text/event-stream") && (accept === "" || /\*\/\*|application\/json/.test(accept))) {
+    headers.set("accept", "application/json, text/event-stream");
+  }
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return new Request(request.url, { method: request.method, headers });
+}
+
+function routePath(pathname: string, basePath: string | undefined): string {
+  let path = pathname;
+  if (basePath) {
+    const base = `/${basePath.replace(/^\/+|\/+$/g, "")}`;
+    if (path === base) path = "/";
+    else if (path.startsWith(`${base}/`)) path = path.slice(base.length);
+  }
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+function methodNotAllowed(allow: string): Response {
+  return jsonResponse(
+    405,
+    { error: "method_not_allowed", message: `Use ${allow} on this path.` },
+    { Allow: allow },
+  );
+}

@@ -1,0 +1,36 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ToolContext } from "./tools/context.js";
+import { registerExecuteCode } from "./tools/execute-code.js";
+import { registerGetExecutionOutput } from "./tools/get-execution-output.js";
+import { registerGetKernelStatus } from "./tools/get-kernel-status.js";
+import { registerGetVariables } from "./tools/get-variables.js";
+import { registerInspectVariable } from "./tools/inspect-variable.js";
+import { registerInterruptKernel } from "./tools/interrupt-kernel.js";
+import { registerRestartKernel } from "./tools/restart-kernel.js";
+
+export const SERVER_NAME = "jupyter-mcp";
+export const SERVER_VERSION = "0.1.0";
+
+const INSTRUCTIONS = `A persistent Python (IPython) kernel. Use execute_code to run code; variables and imports
+persist between calls, so build results step by step. matplotlib figures come back as PNG images
+(no plt.show() needed beyond what you would do in a notebook). Long cells: pass timeout (seconds);
+on expiry the cell is interrupted and variables are kept. If a call returns status "running" with an
+execution_id, fetch the rest with get_execution_output. get_variables and inspect_variable show state
+without changing it; restart_kernel clears everything. Output is capped per call: print summaries,
+not whole data sets.`;
+
+/** One MCP server per request (stateless transport); cheap, since the kernel lives in the session. */
+export function createMcpServer(ctx: ToolContext): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
+  );
+  registerExecuteCode(server, ctx);
+  registerGetExecutionOutput(server, ctx);
+  registerGetKernelStatus(server, ctx);
+  registerRestartKernel(server, ctx);
+  registerInterruptKernel(server, ctx);
+  registerGetVariables(server, ctx);
+  registerInspectVariable(server, ctx);
+  return server;
+}

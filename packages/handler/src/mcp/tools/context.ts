@@ -1,0 +1,15 @@
+import type { OutputLimits } from "../../config.js";
+import type { KernelSession } from "../../jupyter/kernel-session.js";
+
+/** What every tool may use: the kernel session, limits, and this request's time budget. */
+export interface ToolContext {
+  session: KernelSession;
+  limits: OutputLimits;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  /**
+   * How long this request may wait (front door or Lambda time left), when it is bounded. When set, a
+   * call without a timeout returns at the budget with an execution_id and the cell keeps running.
+   */
+  budgetMs?: number;
+}

@@ -1,0 +1,43 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { executionOutputShape, executionToToolResult } from "../content.js";
+import type { ToolContext } from "./context.js";
+
+export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "execute_code",
+    {
+      title: "Execute Python code",
+      description:
+        "Run Python code in the persistent Jupyter kernel and return its output: printed text, the value of the " +
+        "last expression, tracebacks, and matplotlib figures as PNG images. Variables and imports persist " +
+        `between calls. \`timeout\` (seconds, default ${ctx.defaultTimeoutSeconds}, at most ${ctx.maxTimeoutSeconds}) ` +
+        "interrupts the cell when it expires and keeps the variables.",
+      inputSchema: {
+        code: z.string().describe("Python source to run, as in one notebook cell."),
+        timeout: z
+          .number()
+          .positive()
+          .optional()
+          .describe(`Seconds before the cell is interrupted; clamped to ${ctx.maxTimeoutSeconds}.`),
+      },
+      outputSchema: executionOutputShape,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    async ({ code, timeout }) => {
+      const seconds = timeout === undefined ? undefined : Math.min(timeout, ctx.maxTimeoutSeconds);
+      // Without a caller timeout, a bounded request waits for its budget instead of a hard default limit.
+      const timeoutSeconds = seconds ?? (ctx.budgetMs === undefined ? ctx.defaultTimeoutSeconds : undefined);
+      const result = await ctx.session.execute(code, {
+        ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        ...(ctx.budgetMs !== undefined ? { budgetMs: ctx.budgetMs } : {}),
+      });
+      if (timeout !== undefined && seconds !== timeout) {
+        result.notes.unshift(
+          `timeout ${timeout} s was clamped to the maximum of ${ctx.maxTimeoutSeconds} s.`,
+        );
+      }
+      return executionToToolResult(result, ctx.limits);
+    },
+  );
+}

@@ -1,0 +1,17 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { jsonResult } from "../content.js";
+import type { ToolContext } from "./context.js";
+
+export function registerGetKernelStatus(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "get_kernel_status",
+    {
+      title: "Kernel status",
+      description:
+        "Report the kernel's state (idle, busy, ...), its id, execution count, queue and restarts.",
+      inputSchema: {},
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async () => jsonResult({ ...ctx.session.status() }),
+  );
+}
