@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# pnpm image:build — build the jupyter-mcp image (packages/handler/Dockerfile, context = repo root)
+# with podman (`--isolation=chroot`, so no container engine or cgroups are needed) or docker.
+#
+# Base image: $BASE_IMAGE if set; else docker.io/library/debian:trixie-slim when present or
+# pullable; else a local equivalent, localhost/debian:trixie-minbase, made once with
+# `debootstrap --variant=minbase trixie` + `podman import` (needs root and debootstrap) and reused.
+#
+# Environment:
+#   JUPYTER_MCP_IMAGE   tag to build (default localhost/jupyter-mcp:latest)
+#   BASE_IMAGE          base image to use as is
+#   DEBIAN_MIRROR       mirror for debootstrap (default http://deb.debian.org/debian)
+#   REBUILD_BASE=1      remake the local base image
+#   NO_PULL=1           never try to pull debian:trixie-slim
+#   CONTAINER_CLI       podman (default) or docker
+#   NODE_EXTRA_CA_CERTS a CA bundle for a TLS-intercepting proxy; passed to npm/pnpm in the
+#                       build as the build secret `ca` (never stored in a layer)
+# Extra arguments go to `podman build` (e.g. --no-cache).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+IMAGE="${JUPYTER_MCP_IMAGE:-localhost/jupyter-mcp:latest}"
+LOCAL_BASE="localhost/debian:trixie-minbase"
+UPSTREAM_BASE="docker.io/library/debian:trixie-slim"
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+CLI="${CONTAINER_CLI:-podman}"
+log() { printf 'image:build: %s\n' "$*" >&2; }
+t0=$(date +%s)
+
+make_local_base() {
+  command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install -y debootstrap"; exit 1; }
+  [ "$(id -u)" = 0 ] || { log "making the base image needs root (debootstrap); or set BASE_IMAGE"; exit 1; }
+  local dir
+  dir="$(mktemp -d /var/tmp/jupyter-mcp-base.XXXXXX)"
+  trap 'rm -rf "$dir"' EXIT
+  log "making $LOCAL_BASE: debootstrap --variant=minbase trixie ($MIRROR)"
+  debootstrap --variant=minbase trixie "$dir" "$MIRROR" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
+  rm -f "$dir.log"
+  # What debian:*-slim adds to a minbase: no docs/man/locales from later installs, no recommends,
+  # apt caches cleaned after each install.
+  cat >"$dir/etc/dpkg/dpkg.cfg.d/docker" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+CFG
+  cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
+CFG
+  echo 'APT::Install-Recommends "false";' >"$dir/etc/apt/apt.conf.d/docker-no-recommends"
+  rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
+    "$dir"/var/log/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/*
+  : >"$dir/etc/machine-id"
+  tar -C "$dir" --numeric-owner -c . | podman import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'CMD ["bash"]' \
+    --message "debootstrap --variant=minbase trixie" - "$LOCAL_BASE" >/dev/null
+  rm -rf "$dir"
+  trap - EXIT
+  log "made $LOCAL_BASE in $(($(date +%s) - t0)) s"
+}
+
+if [ -z "${BASE_IMAGE:-}" ]; then
+  if [ "${REBUILD_BASE:-}" = 1 ]; then
+    make_local_base
+    BASE_IMAGE="$LOCAL_BASE"
+  elif $CLI image exists "$UPSTREAM_BASE" 2>/dev/null; then
+    BASE_IMAGE="$UPSTREAM_BASE"
+  elif $CLI image exists "$LOCAL_BASE" 2>/dev/null; then
+    BASE_IMAGE="$LOCAL_BASE"
+  elif [ "${NO_PULL:-}" != 1 ] && timeout 60 $CLI pull -q "$UPSTREAM_BASE" >/dev/null 2>&1; then
+    BASE_IMAGE="$UPSTREAM_BASE"
+  else
+    make_local_base
+    BASE_IMAGE="$LOCAL_BASE"
+  fi
+fi
+log "base $BASE_IMAGE"
+
+build_args=(
+  --build-arg "BASE_IMAGE=$BASE_IMAGE"
+  --build-arg "VERSION=$(node -p 'require("./packages/handler/package.json").version')"
+  --build-arg "REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  -f packages/handler/Dockerfile -t "$IMAGE"
+)
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  build_args+=(--secret "id=ca,src=$NODE_EXTRA_CA_CERTS")
+fi
+if [ "$CLI" = podman ]; then
+  # chroot isolation: no cgroups/namespaces needed; docker format keeps HEALTHCHECK.
+  $CLI build --isolation=chroot --format docker --layers "${build_args[@]}" "$@" .
+else
+  DOCKER_BUILDKIT=1 $CLI build "${build_args[@]}" "$@" .
+fi
+size=$($CLI image inspect --format '{{.Size}}' "$IMAGE")
+log "built $IMAGE ($((size / 1024 / 1024)) MiB) in $(($(date +%s) - t0)) s"

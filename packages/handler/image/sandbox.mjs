@@ -1,0 +1,210 @@
+// Run the jupyter-mcp image without a container engine: export its root file system once (cached
+// by image id) and start it under bubblewrap the way Lambda runs a function: read-only root,
+// a tmpfs /tmp as the only writable place, no HOME, a clean environment made of the image's ENV
+// plus Lambda's reserved variables, its own PID namespace, the host's network (so the Runtime API
+// emulator on host loopback is reachable), and a non-root uid (10001, via a user namespace).
+//
+//   import { imageInfo, exportRootfs, lambdaEnv, spawnImage } from "./sandbox.mjs";
+//
+// Needs: podman (to read the image), bwrap. Runs as root or as a user allowed to make user
+// namespaces.
+import { spawn, execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+const run = promisify(execFile);
+
+export const DEFAULT_IMAGE = process.env.JUPYTER_MCP_IMAGE || "localhost/jupyter-mcp:latest";
+export const ROOTFS_CACHE = process.env.JUPYTER_MCP_ROOTFS_CACHE || "/var/tmp/jupyter-mcp-rootfs";
+export const SANDBOX_UID = 10001;
+
+export class ImageMissingError extends Error {}
+
+/** The image's id, size and run configuration, or an ImageMissingError saying how to build it. */
+export async function imageInfo(image = DEFAULT_IMAGE) {
+  let out;
+  try {
+    ({ stdout: out } = await run("podman", ["image", "inspect", image], { maxBuffer: 64 << 20 }));
+  } catch (e) {
+    throw new ImageMissingError(
+      `image ${image} is not built (podman image inspect: ${String(e.stderr || e.message).trim()}). ` +
+        "Run `pnpm image:build` first (packages/handler/image/build.sh).",
+    );
+  }
+  const [info] = JSON.parse(out);
+  const cfg = info.Config ?? {};
+  const env = Object.fromEntries(
+    (cfg.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+  return {
+    image,
+    id: info.Id,
+    size: info.Size,
+    created: info.Created,
+    env,
+    entrypoint: cfg.Entrypoint ?? [],
+    cmd: cfg.Cmd ?? [],
+    user: cfg.User ?? "",
+    workingDir: cfg.WorkingDir || "/",
+    labels: cfg.Labels ?? {},
+    healthcheck: cfg.Healthcheck ?? info.HealthCheck ?? null,
+  };
+}
+
+/** Export the image's root file system to ROOTFS_CACHE/<id> once; returns the directory. */
+export async function exportRootfs(info) {
+  const dir = join(ROOTFS_CACHE, info.id.slice(0, 16));
+  if (existsSync(join(dir, ".jupyter-mcp-complete"))) return dir;
+  mkdirSync(ROOTFS_CACHE, { recursive: true });
+  const tmp = `${dir}.partial-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const { stdout: cid } = await run("podman", ["create", "--pull=never", info.id, "true"]);
+  try {
+    await new Promise((resolve, reject) => {
+      const exp = spawn("podman", ["export", cid.trim()], { stdio: ["ignore", "pipe", "inherit"] });
+      const tar = spawn("tar", ["-x", "-C", tmp, "--no-same-owner"], {
+        stdio: ["pipe", "inherit", "inherit"],
+      });
+      exp.stdout.pipe(tar.stdin);
+      let n = 0;
+      const done = (code, what) => {
+        if (code !== 0) reject(new Error(`${what} exited with ${code}`));
+        else if (++n === 2) resolve();
+      };
+      exp.on("exit", (c) => done(c, "podman export"));
+      tar.on("exit", (c) => done(c, "tar"));
+    });
+  } finally {
+    await run("podman", ["rm", "-f", cid.trim()]).catch(() => {});
+  }
+  writeFileSync(join(tmp, ".jupyter-mcp-complete"), info.id + "\n");
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+/** The variables Lambda sets for a function (fake credentials), on top of the image's ENV. */
+export function lambdaEnv({
+  runtimeApi,
+  functionName = "jupyter-mcp-test",
+  region = "us-east-1",
+  memoryMb = 2048,
+  handler = "lambda.handler",
+}) {
+  return {
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: "2026/01/01/[$LATEST]0123456789abcdef0123456789abcdef",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: "ASIAFAKEFAKEFAKEFAKE",
+    AWS_SECRET_ACCESS_KEY: "fake/secret/access/key/for/tests/only/0000",
+    AWS_SESSION_TOKEN: "FAKE-SESSION-TOKEN-the-kernel-must-never-see-this",
+    AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
+    _HANDLER: handler,
+    LAMBDA_TASK_ROOT: "/var/task",
+    LAMBDA_RUNTIME_DIR: "/var/runtime",
+    TZ: ":UTC",
+    LANG: "en_US.UTF-8",
+  };
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * bwrap arguments for the image at `rootfs`. `uid` 10001 runs it as the image's user through a
+ * user namespace (as Lambda runs functions as an unprivileged user); `uid: 0` keeps root but
+ * drops every capability.
+ */
+export function bwrapArgs({ rootfs, env, cwd = "/var/task", uid = SANDBOX_UID, argv }) {
+  const args = [
+    "--die-with-parent",
+    "--new-session",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--hostname",
+    "sandbox",
+    "--ro-bind",
+    rootfs,
+    "/",
+    "--tmpfs",
+    "/tmp",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    // Name resolution for "localhost" as in any Lambda environment.
+    "--ro-bind-try",
+    "/etc/hosts",
+    "/etc/hosts",
+    "--clearenv",
+  ];
+  if (uid !== 0) args.push("--unshare-user", "--uid", String(uid), "--gid", String(uid));
+  else args.push("--cap-drop", "ALL");
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) args.push("--setenv", k, String(v));
+  args.push("--chdir", cwd, "--", ...argv);
+  return args;
+}
+
+/**
+ * Start the image under bwrap. `command` replaces the image's CMD (like `docker run IMAGE cmd`);
+ * `env` is added to the image's ENV (Lambda does the same with the function's variables).
+ * Returns the child; its output is collected in child.output (and echoed when `echo` is set).
+ */
+export function spawnImage({
+  info,
+  rootfs,
+  command,
+  env = {},
+  uid = SANDBOX_UID,
+  echo = !!process.env.JUPYTER_MCP_SANDBOX_ECHO,
+}) {
+  const argv = [...info.entrypoint, ...(command ?? info.cmd)];
+  const fullEnv = {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ...info.env,
+    ...env,
+  };
+  delete fullEnv.HOME; // Lambda gives no HOME
+  const child = spawn("bwrap", bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv }), {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.output = "";
+  const collect = (stream, to) =>
+    stream.on("data", (d) => {
+      const s = d.toString();
+      child.output = (child.output + s).slice(-200_000);
+      if (echo) to.write(s);
+    });
+  collect(child.stdout, process.stdout);
+  collect(child.stderr, process.stderr);
+  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return child;
+}
+
+/** Stop a sandbox: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopImage(child, graceMs = 3000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await child.exited;
+  clearTimeout(t);
+}
