@@ -19,7 +19,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * re-encoded as UTF-8 bytes, one char per byte. CR, LF and NUL cannot occur on the wire and are dropped.
  */
 export function toByteString(value: string): string {
-  // eslint-disable-next-line no-control-regex
   let v = value.replace(/[\r\n\0]/g, "");
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]/.test(v)) {
