@@ -1,0 +1,91 @@
+/**
+ * Where the bearer token for "token" auth lives: an existing Secrets Manager secret, an existing SSM
+ * SecureString parameter, or a secret this construct creates with a random value. The function reads
+ * it at init (MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER); the Fargate task gets it
+ * through the task definition's `secrets` (MCP_AUTH_TOKEN).
+ */
+import { Construct } from "constructs";
+import { Fn, type TerraformResourceLifecycle } from "cdktf";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
+import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
+import { AwsContext } from "./aws-context.js";
+import { and, isSet, not, NULL, or, pick, ref, when, type Cond, type OptString } from "./util.js";
+
+export interface AuthTokenProps {
+  /** Name prefix for the created secret. */
+  readonly name: string;
+  /** Whether token auth is in use at all (e.g. `auth_type == "token"`). Default true. */
+  readonly enabled?: Cond;
+  /** ARN of an existing secret whose SecretString is the token. */
+  readonly secretArn?: OptString;
+  /** Name of an existing SSM SecureString parameter holding the token (Lambda only). */
+  readonly ssmParameterName?: OptString;
+  /** Create a secret with a random token when neither of the above is given. Default true. */
+  readonly createSecret?: Cond;
+  /** KMS key for the created secret (and to decrypt a given one); AWS-managed key when unset. */
+  readonly kmsKeyArn?: OptString;
+  readonly recoveryWindowInDays?: number;
+  readonly tags?: Record<string, string>;
+  readonly context: AwsContext;
+}
+
+export class AuthToken extends Construct {
+  /** The secret in use (given or created); null when the token comes from SSM or auth is off. */
+  readonly secretArn: string;
+  /** The SSM parameter name in use; null otherwise. */
+  readonly ssmParameterName: string;
+  /** The SSM parameter ARN, for IAM. */
+  readonly ssmParameterArn: string;
+  readonly usesSecret: Cond;
+  readonly usesSsm: Cond;
+  readonly usesKms: Cond;
+  readonly kmsKeyArn: OptString;
+  readonly secret?: SecretsmanagerSecret;
+
+  constructor(scope: Construct, id: string, props: AuthTokenProps) {
+    super(scope, id);
+    const enabled = props.enabled ?? true;
+    const hasSecret = isSet(props.secretArn);
+    const hasSsm = isSet(props.ssmParameterName);
+    const create = and(enabled, and(props.createSecret ?? true, and(not(hasSecret), not(hasSsm))));
+
+    this.secret = when(
+      create,
+      (count) =>
+        new SecretsmanagerSecret(this, "secret", {
+          count,
+          namePrefix: `${props.name}-auth-token-`,
+          description: "Bearer token for the Jupyter MCP server (clients send Authorization: Bearer <token>)",
+          kmsKeyId: props.kmsKeyArn,
+          recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+          tags: props.tags,
+        }),
+    );
+    if (this.secret) {
+      const count = this.secret.count;
+      const random = new DataAwsSecretsmanagerRandomPassword(this, "random", {
+        count,
+        passwordLength: 48,
+        excludePunctuation: true,
+      });
+      const lifecycle: TerraformResourceLifecycle = { ignoreChanges: ["secret_string"] };
+      new SecretsmanagerSecretVersion(this, "value", {
+        count,
+        secretId: ref(this.secret, "id"),
+        secretString: ref(random, "random_password"),
+        lifecycle,
+      });
+    }
+
+    this.usesSecret = and(enabled, or(hasSecret, create));
+    this.usesSsm = and(enabled, and(not(hasSecret), hasSsm));
+    const created = this.secret ? ref(this.secret, "arn") : NULL;
+    this.secretArn = pick(this.usesSecret, pick(hasSecret, props.secretArn ?? "", created), NULL);
+    this.ssmParameterName = pick(this.usesSsm, props.ssmParameterName ?? "", NULL);
+    const ctx = props.context;
+    this.ssmParameterArn = `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(this.ssmParameterName, "/")}`;
+    this.usesKms = and(enabled, and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
+    this.kmsKeyArn = props.kmsKeyArn;
+  }
+}

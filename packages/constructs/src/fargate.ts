@@ -1,0 +1,371 @@
+/**
+ * The always-on alternative: the same image in server mode on ECS Fargate behind an ALB.
+ *
+ * - Separate execution role (pull the image from one repository, write the one log group, read the
+ *   one token secret) and task role (nothing by default).
+ * - readonlyRootFilesystem with a task-local volume at /tmp (kernels and their files live there).
+ * - Tasks get no public IP and admit traffic from the ALB's security group only, on the container
+ *   port; their egress is HTTPS (ECR, Secrets Manager, CloudWatch Logs; or use VPC endpoints).
+ * - ALB: drops invalid header fields, long idle timeout (kernel calls may run for minutes), HTTPS
+ *   when a certificate is given (HTTP then redirects), plain HTTP otherwise (see the README warning).
+ */
+import { Construct } from "constructs";
+import { Fn, TerraformCount, Token } from "cdktf";
+import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
+import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster/index.js";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
+import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
+import type { AuthToken } from "./auth-token.js";
+import type { AwsContext } from "./aws-context.js";
+import { settingsEnvironment, type McpSettings } from "./function.js";
+import { assumeRoleDocument, isSet, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
+
+export const CONTAINER_PORT = 8080;
+
+export interface McpFargateProps {
+  readonly name: string;
+  readonly imageUri: string;
+  /** ARN of the ECR repository the image comes from (the execution role may pull from it only). */
+  readonly ecrRepositoryArn: string;
+  /** Existing cluster ARN; a cluster is created when unset. */
+  readonly clusterArn?: string;
+  readonly vpcId: string;
+  /** Private subnets for the tasks. */
+  readonly subnetIds: string[];
+  /** Subnets for the ALB (public ones for an internet-facing ALB). */
+  readonly albSubnetIds: string[];
+  readonly internal?: Cond;
+  /** ACM certificate ARN: HTTPS listener on 443 and HTTP→HTTPS redirect. */
+  readonly certificateArn?: string;
+  readonly sslPolicy?: string;
+  /** Who may reach the ALB listeners. */
+  readonly albIngressCidrBlocks?: string[];
+  readonly idleTimeout?: number;
+  readonly cpu?: number;
+  readonly memory?: number;
+  /** "ARM64" (default) or "X86_64". */
+  readonly cpuArchitecture?: string;
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+  readonly cpuTargetUtilization?: number;
+  readonly logRetentionDays?: number;
+  readonly logKmsKeyArn?: string;
+  readonly settings?: McpSettings;
+  readonly authToken: AuthToken;
+  readonly environment?: Record<string, string>;
+  readonly enableContainerInsights?: Cond;
+  readonly tags?: Record<string, string>;
+  readonly context: AwsContext;
+}
+
+export class McpFargate extends Construct {
+  readonly cluster?: EcsCluster;
+  readonly clusterArn: string;
+  readonly taskDefinition: EcsTaskDefinition;
+  readonly service: EcsService;
+  readonly executionRole: IamRole;
+  readonly taskRole: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly alb: Lb;
+  readonly albSecurityGroup: SecurityGroup;
+  readonly taskSecurityGroup: SecurityGroup;
+  readonly targetGroup: LbTargetGroup;
+  readonly httpsListener?: LbListener;
+  readonly httpRedirectListener?: LbListener;
+  readonly httpForwardListener?: LbListener;
+  /** https://<alb dns> with a certificate, else http://<alb dns>. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: McpFargateProps) {
+    super(scope, id);
+    const tags = props.tags;
+    const ctx = props.context;
+    const hasCert = isSet(props.certificateArn);
+    const hasCluster = isSet(props.clusterArn);
+
+    this.cluster = when(
+      not(hasCluster),
+      (count) =>
+        new EcsCluster(this, "cluster", {
+          count,
+          name: props.name,
+          setting: [
+            { name: "containerInsights", value: pick(props.enableContainerInsights ?? true, "enabled", "disabled") },
+          ],
+          tags,
+        }),
+    );
+    this.clusterArn = this.cluster
+      ? pick(hasCluster, props.clusterArn ?? "", ref(this.cluster, "arn"))
+      : (props.clusterArn ?? "");
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/ecs/${props.name}`,
+      retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.logKmsKeyArn,
+      tags,
+    });
+
+    // Execution role: what ECS needs to start the task, nothing the code inside can use.
+    this.executionRole = new IamRole(this, "execution-role", {
+      name: `${props.name}-ecs-execution`,
+      assumeRolePolicy: assumeRoleDocument(this, "execution-assume", "ecs-tasks.amazonaws.com", ctx.accountId).json,
+      tags,
+    });
+    rolePolicy(this, "execution", this.executionRole, true, [
+      // GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+      { sid: "EcrAuth", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
+      {
+        sid: "PullOwnImage",
+        actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        resources: [props.ecrRepositoryArn],
+      },
+      {
+        sid: "OwnLogGroupOnly",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [`${this.logGroup.arn}:*`],
+      },
+    ]);
+    const token = props.authToken;
+    rolePolicy(this, "execution-secret", this.executionRole, token.usesSecret, [
+      { sid: "ReadAuthTokenSecret", actions: ["secretsmanager:GetSecretValue"], resources: [token.secretArn] },
+    ]);
+    if (token.kmsKeyArn !== undefined) {
+      rolePolicy(this, "execution-kms", this.executionRole, token.usesKms, [
+        { sid: "DecryptAuthToken", actions: ["kms:Decrypt"], resources: [token.kmsKeyArn] },
+      ]);
+    }
+
+    // Task role: the identity of the code (and of the kernel). No permissions by default.
+    this.taskRole = new IamRole(this, "task-role", {
+      name: `${props.name}-ecs-task`,
+      assumeRolePolicy: assumeRoleDocument(this, "task-assume", "ecs-tasks.amazonaws.com", ctx.accountId).json,
+      tags,
+    });
+
+    const environment: Record<string, string> = {
+      ...settingsEnvironment(props.settings),
+      HOST: "0.0.0.0",
+      PORT: String(CONTAINER_PORT),
+      ...(props.environment ?? {}),
+    };
+    const container = {
+      name: "mcp",
+      image: props.imageUri,
+      command: ["server"],
+      essential: true,
+      readonlyRootFilesystem: true,
+      portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
+      environment: Object.keys(environment)
+        .sort()
+        .map((name) => ({ name, value: environment[name] })),
+      secrets: pick(token.usesSecret, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.secretArn }], []),
+      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+      linuxParameters: { initProcessEnabled: true },
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": this.logGroup.name,
+          "awslogs-region": ctx.region,
+          "awslogs-stream-prefix": "mcp",
+        },
+      },
+    };
+
+    this.taskDefinition = new EcsTaskDefinition(this, "task", {
+      family: props.name,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: Token.asString(props.cpu ?? 1024),
+      memory: Token.asString(props.memory ?? 4096),
+      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "ARM64" },
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+      volume: [{ name: "tmp" }],
+      containerDefinitions: Fn.jsonencode([container]),
+      tags,
+    });
+
+    // Security groups: the ALB admits its listener ports from the given CIDRs and may only reach
+    // the tasks; the tasks admit the ALB only.
+    this.albSecurityGroup = new SecurityGroup(this, "alb-sg", {
+      name: `${props.name}-alb`,
+      description: "Jupyter MCP ALB: listener ports in, container port out to the tasks",
+      vpcId: props.vpcId,
+      tags,
+    });
+    this.taskSecurityGroup = new SecurityGroup(this, "task-sg", {
+      name: `${props.name}-tasks`,
+      description: "Jupyter MCP tasks: the ALB in, HTTPS out",
+      vpcId: props.vpcId,
+      tags,
+    });
+    const cidrs = props.albIngressCidrBlocks ?? ["0.0.0.0/0"];
+    const listenerPorts: [string, number, Cond][] = [
+      ["http", 80, true],
+      ["https", 443, hasCert],
+    ];
+    for (const [label, port, cond] of listenerPorts) {
+      const count = TerraformCount.of(
+        Token.asNumber(pick(cond, Fn.lengthOf(cidrs), 0)),
+      );
+      new VpcSecurityGroupIngressRule(this, `alb-in-${label}`, {
+        count,
+        securityGroupId: this.albSecurityGroup.id,
+        description: `Listener port ${port}`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: Fn.element(cidrs, Token.asNumber(count.index)),
+        tags,
+      });
+    }
+    new VpcSecurityGroupEgressRule(this, "alb-out-tasks", {
+      securityGroupId: this.albSecurityGroup.id,
+      description: "To the tasks' container port",
+      ipProtocol: "tcp",
+      fromPort: CONTAINER_PORT,
+      toPort: CONTAINER_PORT,
+      referencedSecurityGroupId: this.taskSecurityGroup.id,
+      tags,
+    });
+    new VpcSecurityGroupIngressRule(this, "task-in-alb", {
+      securityGroupId: this.taskSecurityGroup.id,
+      description: "From the ALB only",
+      ipProtocol: "tcp",
+      fromPort: CONTAINER_PORT,
+      toPort: CONTAINER_PORT,
+      referencedSecurityGroupId: this.albSecurityGroup.id,
+      tags,
+    });
+    new VpcSecurityGroupEgressRule(this, "task-out-https", {
+      securityGroupId: this.taskSecurityGroup.id,
+      description: "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs)",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+      tags,
+    });
+
+    this.alb = new Lb(this, "alb", {
+      name: props.name,
+      loadBalancerType: "application",
+      internal: props.internal ?? false,
+      subnets: props.albSubnetIds,
+      securityGroups: [this.albSecurityGroup.id],
+      dropInvalidHeaderFields: true,
+      idleTimeout: props.idleTimeout ?? 900,
+      tags,
+    });
+
+    this.targetGroup = new LbTargetGroup(this, "tg", {
+      name: props.name,
+      port: CONTAINER_PORT,
+      protocol: "HTTP",
+      targetType: "ip",
+      vpcId: props.vpcId,
+      deregistrationDelay: "30",
+      healthCheck: {
+        enabled: true,
+        path: "/health",
+        matcher: "200",
+        interval: 15,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+      tags,
+    });
+
+    this.httpsListener = when(
+      hasCert,
+      (count) =>
+        new LbListener(this, "https", {
+          count,
+          loadBalancerArn: this.alb.arn,
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: props.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
+          certificateArn: props.certificateArn,
+          defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+          tags,
+        }),
+    );
+    // HTTP: redirects to HTTPS when there is a certificate, else forwards (see the README warning).
+    // Two conditional listeners, because a nested block cannot be chosen by an expression.
+    this.httpRedirectListener = when(
+      hasCert,
+      (count) =>
+        new LbListener(this, "http-redirect", {
+          count,
+          loadBalancerArn: this.alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultAction: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
+          tags,
+        }),
+    );
+    this.httpForwardListener = when(
+      not(hasCert),
+      (count) =>
+        new LbListener(this, "http", {
+          count,
+          loadBalancerArn: this.alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+          tags,
+        }),
+    );
+    this.url = pick(hasCert, `https://${this.alb.dnsName}`, `http://${this.alb.dnsName}`);
+
+    const minCapacity = props.minCapacity ?? 1;
+    this.service = new EcsService(this, "service", {
+      name: props.name,
+      cluster: this.clusterArn,
+      taskDefinition: this.taskDefinition.arn,
+      launchType: "FARGATE",
+      desiredCount: minCapacity,
+      healthCheckGracePeriodSeconds: 60,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      networkConfiguration: {
+        subnets: props.subnetIds,
+        securityGroups: [this.taskSecurityGroup.id],
+        assignPublicIp: false,
+      },
+      loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: "mcp", containerPort: CONTAINER_PORT }],
+      propagateTags: "SERVICE",
+      lifecycle: { ignoreChanges: ["desired_count"] },
+      dependsOn: [this.httpsListener, this.httpForwardListener].filter((l): l is LbListener => l !== undefined),
+      tags,
+    });
+
+    const target = new AppautoscalingTarget(this, "scaling-target", {
+      serviceNamespace: "ecs",
+      scalableDimension: "ecs:service:DesiredCount",
+      resourceId: `service/${Fn.element(Fn.split("/", this.clusterArn), 1)}/${this.service.name}`,
+      minCapacity,
+      maxCapacity: props.maxCapacity ?? 1,
+    });
+    new AppautoscalingPolicy(this, "scaling-cpu", {
+      name: `${props.name}-cpu`,
+      policyType: "TargetTrackingScaling",
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+      targetTrackingScalingPolicyConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+        targetValue: props.cpuTargetUtilization ?? 60,
+      },
+    });
+  }
+}

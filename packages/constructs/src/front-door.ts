@@ -1,0 +1,215 @@
+/**
+ * The front door: an HTTP API in front of the function's `live` alias, with access logs, throttling
+ * and one of three auth modes, plus an optional Lambda function URL for calls longer than the HTTP
+ * API's 30 s integration limit.
+ *
+ * Auth modes:
+ * - "token": the function checks `Authorization: Bearer <token>` against the token it reads at init.
+ *   The routes are `NONE` at the gateway (a deliberate difference from CKV_AWS_309, documented).
+ * - "jwt": an HTTP API JWT authorizer (OIDC issuer + audience, e.g. Cognito) on every route.
+ * - "iam": AWS_IAM (SigV4) on every route.
+ * `GET /health` is always open: it tells nothing but "up", and load balancers and uptime checks use it.
+ */
+import { Construct } from "constructs";
+import { Op, Token } from "cdktf";
+import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
+import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer/index.js";
+import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration/index.js";
+import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route/index.js";
+import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage/index.js";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
+import type { McpFunction } from "./function.js";
+import { and, eq, NULL, pick, ref, when, type Cond } from "./util.js";
+
+/** Routes sent to the function. GET/DELETE /mcp exist so the handler can answer 405 itself. */
+export const MCP_ROUTES = ["POST /mcp", "GET /mcp", "DELETE /mcp", "POST /"] as const;
+export const HEALTH_ROUTE = "GET /health";
+export const AUTH_TYPES = ["token", "jwt", "iam"] as const;
+
+export interface McpHttpApiProps {
+  readonly name: string;
+  readonly fn: McpFunction;
+  /** "token" (default), "jwt" or "iam". */
+  readonly authType?: string;
+  /** JWT issuer URL (auth "jwt"), e.g. https://cognito-idp.REGION.amazonaws.com/POOL_ID. */
+  readonly jwtIssuer?: string;
+  /** JWT audiences (auth "jwt"), e.g. the Cognito app client id. */
+  readonly jwtAudience?: string[];
+  readonly throttlingBurstLimit?: number;
+  readonly throttlingRateLimit?: number;
+  readonly accessLogRetentionDays?: number;
+  readonly logKmsKeyArn?: string;
+  /** Create a Lambda function URL on the `live` alias (for calls longer than 30 s). */
+  readonly createFunctionUrl?: Cond;
+  /** "AWS_IAM" (default) or "NONE" (only with auth "token": the function checks the token). */
+  readonly functionUrlAuthType?: string;
+  readonly tags?: Record<string, string>;
+}
+
+export class McpHttpApi extends Construct {
+  readonly api: Apigatewayv2Api;
+  readonly stage: Apigatewayv2Stage;
+  readonly accessLogGroup: CloudwatchLogGroup;
+  readonly routes: Apigatewayv2Route[] = [];
+  readonly authorizer?: Apigatewayv2Authorizer;
+  readonly functionUrl?: LambdaFunctionUrl;
+  /** The API's URL (the `$default` stage's invoke URL). */
+  readonly url: string;
+  /** The function URL, or null. */
+  readonly functionUrlValue: string;
+
+  constructor(scope: Construct, id: string, props: McpHttpApiProps) {
+    super(scope, id);
+    const tags = props.tags;
+    const fn = props.fn;
+    const authType = props.authType ?? "token";
+    if (!Token.isUnresolved(authType) && !(AUTH_TYPES as readonly string[]).includes(authType)) {
+      throw new Error(`authType must be one of ${AUTH_TYPES.join(", ")}; got ${authType}`);
+    }
+    const isJwt = eq(authType, "jwt");
+    const isIam = eq(authType, "iam");
+
+    this.api = new Apigatewayv2Api(this, "api", {
+      name: props.name,
+      description: "Jupyter MCP server",
+      protocolType: "HTTP",
+      tags,
+    });
+
+    const integration = new Apigatewayv2Integration(this, "integration", {
+      apiId: this.api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: fn.alias.invokeArn,
+      payloadFormatVersion: "2.0",
+      timeoutMilliseconds: 30000,
+    });
+
+    this.authorizer = when(
+      isJwt,
+      (count) =>
+        new Apigatewayv2Authorizer(this, "jwt", {
+          count,
+          apiId: this.api.id,
+          name: "jwt",
+          authorizerType: "JWT",
+          identitySources: ["$request.header.Authorization"],
+          jwtConfiguration: { issuer: props.jwtIssuer, audience: props.jwtAudience },
+        }),
+    );
+    const authorizationType = pick(isJwt, "JWT", pick(isIam, "AWS_IAM", "NONE"));
+    const authorizerId = this.authorizer ? pick(isJwt, ref(this.authorizer, "id"), NULL) : undefined;
+
+    for (const routeKey of MCP_ROUTES) {
+      this.routes.push(
+        new Apigatewayv2Route(this, `route-${slug(routeKey)}`, {
+          apiId: this.api.id,
+          routeKey,
+          target: `integrations/${integration.id}`,
+          authorizationType,
+          authorizerId,
+        }),
+      );
+    }
+    this.routes.push(
+      new Apigatewayv2Route(this, "route-get-health", {
+        apiId: this.api.id,
+        routeKey: HEALTH_ROUTE,
+        target: `integrations/${integration.id}`,
+        authorizationType: "NONE",
+      }),
+    );
+
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${props.name}`,
+      retentionInDays: props.accessLogRetentionDays ?? 30,
+      kmsKeyId: props.logKmsKeyArn,
+      tags,
+    });
+
+    this.stage = new Apigatewayv2Stage(this, "stage", {
+      apiId: this.api.id,
+      name: "$default",
+      autoDeploy: true,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: JSON.stringify({
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          requestTime: "$context.requestTime",
+          routeKey: "$context.routeKey",
+          status: "$context.status",
+          responseLength: "$context.responseLength",
+          integrationLatency: "$context.integrationLatency",
+          integrationError: "$context.integrationErrorMessage",
+          authorizerError: "$context.authorizer.error",
+        }),
+      },
+      defaultRouteSettings: {
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 10,
+        throttlingRateLimit: props.throttlingRateLimit ?? 5,
+      },
+      tags,
+    });
+    this.url = this.stage.invokeUrl;
+
+    new LambdaPermission(this, "invoke-from-api", {
+      statementId: "AllowHttpApiInvoke",
+      action: "lambda:InvokeFunction",
+      functionName: fn.function.functionName,
+      qualifier: fn.alias.name,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${this.api.executionArn}/*/*`,
+    });
+
+    const urlAuth = props.functionUrlAuthType ?? "AWS_IAM";
+    const createUrl = props.createFunctionUrl ?? false;
+    if (!Token.isUnresolved(urlAuth) && !Token.isUnresolved(authType)) {
+      if (createUrl === true && urlAuth === "NONE" && authType !== "token") {
+        throw new Error('functionUrlAuthType "NONE" is only allowed with authType "token"');
+      }
+    }
+    this.functionUrl = when(
+      createUrl,
+      (count) =>
+        new LambdaFunctionUrl(this, "url", {
+          count,
+          functionName: fn.function.functionName,
+          qualifier: fn.alias.name,
+          authorizationType: urlAuth,
+          invokeMode: "BUFFERED",
+          lifecycle:
+            Token.isUnresolved(urlAuth) || Token.isUnresolved(authType)
+              ? {
+                  precondition: [
+                    {
+                      condition: Op.or(Op.eq(authType, "token"), Op.eq(urlAuth, "AWS_IAM")),
+                      errorMessage:
+                        'A function URL with authorization "NONE" bypasses the gateway: use it only with auth_type "token" (the function checks the token).',
+                    },
+                  ],
+                }
+              : undefined,
+        }),
+    );
+    this.functionUrlValue = this.functionUrl ? ref(this.functionUrl, "function_url") : NULL;
+    when(
+      and(createUrl, eq(urlAuth, "NONE")),
+      (count) =>
+        new LambdaPermission(this, "invoke-from-url", {
+          count,
+          statementId: "AllowPublicFunctionUrl",
+          action: "lambda:InvokeFunctionUrl",
+          functionName: fn.function.functionName,
+          qualifier: fn.alias.name,
+          principal: "*",
+          functionUrlAuthType: "NONE",
+        }),
+    );
+  }
+}
+
+function slug(routeKey: string): string {
+  return routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "") || "root";
+}

@@ -1,0 +1,93 @@
+/**
+ * Variables shared by the module stacks, declared once so their names, types, descriptions and
+ * validation rules are the same in every module.
+ */
+import { TerraformLocal, Token } from "cdktf";
+import { rule, type ModuleStack } from "./module-stack.js";
+
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export function tagsVariable(stack: ModuleStack): Record<string, string> {
+  return stack.variable("tags", {
+    type: "map(string)",
+    default: {},
+    description: "Tags for every resource that takes them.",
+  }).value as Record<string, string>;
+}
+
+export function logVariables(stack: ModuleStack): { retentionDays: number; kmsKeyArn: string } {
+  const retention = stack.variable("cloudwatch_logs_retention_in_days", {
+    type: "number",
+    default: 30,
+    description: "How long CloudWatch Logs keeps the log groups' events, in days.",
+    validation: [
+      rule(
+        `contains([${LOG_RETENTION_DAYS.join(", ")}], var.cloudwatch_logs_retention_in_days)`,
+        "cloudwatch_logs_retention_in_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653).",
+      ),
+    ],
+  });
+  const kms = stack.variable("cloudwatch_logs_kms_key_id", {
+    type: "string",
+    default: "",
+    description: "KMS key ARN to encrypt the log groups with; the CloudWatch Logs default encryption when empty.",
+  });
+  return { retentionDays: retention.numberValue, kmsKeyArn: kms.stringValue };
+}
+
+/**
+ * The handler's tunables. Each is `null` by default, which leaves the variable unset so the
+ * handler's own default applies. Returns a map token for the function's/task's environment.
+ */
+export function handlerSettingsVariables(stack: ModuleStack): Record<string, string> {
+  const num = (name: string, env: string, description: string, min: number) =>
+    [
+      env,
+      stack.variable(name, {
+        type: "number",
+        default: null,
+        description: `${description} Sets ${env}; null keeps the handler's default.`,
+        validation: [rule(`var.${name} == null || var.${name} >= ${min}`, `${name} must be at least ${min}.`)],
+      }),
+    ] as const;
+  const settings = [
+    num(
+      "default_timeout_seconds",
+      "MCP_DEFAULT_TIMEOUT_SECONDS",
+      "Execution timeout for a tool call that names none, in seconds.",
+      1,
+    ),
+    num("max_timeout_seconds", "MCP_MAX_TIMEOUT_SECONDS", "Largest execution timeout a client may ask for, in seconds.", 1),
+    num("max_output_chars", "MCP_MAX_OUTPUT_CHARS", "Output longer than this many characters is truncated.", 1),
+  ];
+  const preload = stack.variable("kernel_preload", {
+    type: "string",
+    default: null,
+    description:
+      'Comma-separated Python modules the kernel imports on keep-warm pings, e.g. "numpy,pandas,matplotlib". Sets KERNEL_PRELOAD.',
+    validation: [
+      rule(
+        `var.kernel_preload == null || can(regex("^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$", var.kernel_preload))`,
+        "kernel_preload must be a comma-separated list of module names without spaces.",
+      ),
+    ],
+  });
+  const extra = stack.variable("environment_variables", {
+    type: "map(string)",
+    default: {},
+    description:
+      "Extra environment variables for the server (e.g. MCP_BASE_PATH, MCP_WORKSPACE_BUCKET); they win over the module's own.",
+  });
+  const entries = [...settings.map(([env, v]) => `${env} = ${v.stringValue}`), `KERNEL_PRELOAD = ${preload.stringValue}`];
+  // A raw expression in a local: drop the nulls so unset tunables stay unset.
+  const local = new TerraformLocal(
+    stack,
+    "handler_environment",
+    `\${merge({for k, v in {${entries.join(", ")}} : k => tostring(v) if v != null}, ${extra.stringValue})}`,
+  );
+  local.overrideLogicalId("handler_environment");
+  return local.asStringMap;
+}

@@ -1,0 +1,190 @@
+/**
+ * Policy checks over a module's Terraform JSON, aligned with Checkov's AWS rules. Each finding names
+ * the Checkov rule it follows. Where the modules deliberately differ, the exception is spelled out
+ * here and in the module READMEs.
+ */
+
+type Obj = Record<string, unknown>;
+export interface Finding {
+  readonly check: string;
+  readonly address: string;
+  readonly message: string;
+}
+
+/** Actions that have no resource-level permissions, so "*" is the only valid resource. */
+export const RESOURCE_STAR_ALLOWED = ["ecr:GetAuthorizationToken"];
+/** Routes deliberately left without gateway authorization. */
+export const OPEN_ROUTES = ["GET /health"];
+
+function resources(json: Obj, type: string): [string, Obj][] {
+  const all = (json.resource ?? {}) as Record<string, Record<string, Obj>>;
+  return Object.entries(all[type] ?? {});
+}
+
+function dataSources(json: Obj, type: string): [string, Obj][] {
+  const all = (json.data ?? {}) as Record<string, Record<string, Obj>>;
+  return Object.entries(all[type] ?? {});
+}
+
+function asList<T>(v: unknown): T[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? (v as T[]) : [v as T];
+}
+
+/** The condition `C` of a `count = "${C ? 1 : 0}"`, or undefined. */
+function countCondition(r: Obj): string | undefined {
+  const m = /^\$\{(.*) \? 1 : 0\}$/s.exec(String(r.count ?? ""));
+  return m?.[1];
+}
+
+export function checkPolicies(json: Obj): Finding[] {
+  const findings: Finding[] = [];
+  const add = (check: string, address: string, message: string) => findings.push({ check, address, message });
+
+  // CKV_AWS_63 / CKV_AWS_355 / CKV_AWS_290 spirit: no wildcard actions, no "*" resources except
+  // for actions without resource-level permissions.
+  for (const [name, doc] of dataSources(json, "aws_iam_policy_document")) {
+    for (const st of asList<Obj>(doc.statement)) {
+      const actions = asList<string>(st.actions);
+      const res = asList<string>(st.resources);
+      for (const a of actions) {
+        if (a.includes("*")) add("CKV_AWS_63", `data.aws_iam_policy_document.${name}`, `wildcard action ${a}`);
+      }
+      if (res.includes("*") && !actions.every((a) => RESOURCE_STAR_ALLOWED.includes(a))) {
+        add("CKV_AWS_355", `data.aws_iam_policy_document.${name}`, `resource "*" for ${actions.join(", ")}`);
+      }
+      if (st.effect !== undefined && st.effect !== "Allow") {
+        add("IAM_ALLOW_ONLY", `data.aws_iam_policy_document.${name}`, "unexpected effect");
+      }
+    }
+  }
+  for (const type of ["aws_iam_role_policy", "aws_iam_policy"]) {
+    for (const [name, r] of resources(json, type)) {
+      if (!String(r.policy ?? "").includes("data.aws_iam_policy_document.")) {
+        add("CKV_AWS_63", `${type}.${name}`, "policy not built from a checked policy document");
+      }
+    }
+  }
+  for (const [name] of resources(json, "aws_iam_role_policy_attachment")) {
+    add("CKV_AWS_274", `aws_iam_role_policy_attachment.${name}`, "managed policy attachments are too broad");
+  }
+
+  // CKV_AWS_66: log groups keep logs for a set time.
+  for (const [name, r] of resources(json, "aws_cloudwatch_log_group")) {
+    if (r.retention_in_days === undefined || r.retention_in_days === 0) {
+      add("CKV_AWS_66", `aws_cloudwatch_log_group.${name}`, "no retention");
+    }
+  }
+
+  // CKV_AWS_115: function-level concurrency limit.
+  for (const [name, r] of resources(json, "aws_lambda_function")) {
+    if (r.reserved_concurrent_executions === undefined) {
+      add("CKV_AWS_115", `aws_lambda_function.${name}`, "no reserved concurrency");
+    }
+  }
+
+  // CKV_AWS_364: permissions scoped by source ARN. Exception: a public function URL's permission
+  // (function_url_auth_type NONE, principal "*") has no source; the function checks the token.
+  for (const [name, r] of resources(json, "aws_lambda_permission")) {
+    if (r.function_url_auth_type === "NONE" && r.action === "lambda:InvokeFunctionUrl") continue;
+    if (!r.source_arn) add("CKV_AWS_364", `aws_lambda_permission.${name}`, "no source_arn");
+    if (r.principal === "*") add("CKV_AWS_364", `aws_lambda_permission.${name}`, 'principal "*"');
+  }
+
+  // CKV_AWS_76: access logs on API stages.
+  for (const [name, r] of resources(json, "aws_apigatewayv2_stage")) {
+    const s = r.access_log_settings as Obj | undefined;
+    if (!s?.destination_arn || !s.format) add("CKV_AWS_76", `aws_apigatewayv2_stage.${name}`, "no access logs");
+  }
+
+  // CKV_AWS_309: routes carry an authorization type. Exceptions: OPEN_ROUTES, and the expression
+  // that yields NONE only for auth_type "token" (the function checks the bearer token itself).
+  for (const [name, r] of resources(json, "aws_apigatewayv2_route")) {
+    const t = String(r.authorization_type ?? "NONE");
+    if (OPEN_ROUTES.includes(String(r.route_key))) continue;
+    const conditional = t.startsWith("${") && t.includes('"JWT"') && t.includes('"AWS_IAM"');
+    if (!conditional && !["JWT", "AWS_IAM", "CUSTOM"].includes(t)) {
+      add("CKV_AWS_309", `aws_apigatewayv2_route.${name}`, `authorization_type ${t}`);
+    }
+  }
+
+  // CKV_AWS_51 / CKV_AWS_163: immutable tags, scan on push.
+  for (const [name, r] of resources(json, "aws_ecr_repository")) {
+    if (r.image_tag_mutability !== "IMMUTABLE") add("CKV_AWS_51", `aws_ecr_repository.${name}`, "mutable tags");
+    const scan = asList<Obj>(r.image_scanning_configuration)[0];
+    if (scan?.scan_on_push !== true) add("CKV_AWS_163", `aws_ecr_repository.${name}`, "no scan on push");
+  }
+
+  // CKV_AWS_249: distinct execution and task roles. CKV_AWS_336: read-only root filesystem.
+  for (const [name, r] of resources(json, "aws_ecs_task_definition")) {
+    if (!r.execution_role_arn || !r.task_role_arn || r.execution_role_arn === r.task_role_arn) {
+      add("CKV_AWS_249", `aws_ecs_task_definition.${name}`, "execution and task roles must differ");
+    }
+    const defs = String(r.container_definitions ?? "");
+    if (!defs.includes('"readonlyRootFilesystem" = true') && !defs.includes('"readonlyRootFilesystem":true')) {
+      add("CKV_AWS_336", `aws_ecs_task_definition.${name}`, "root filesystem not read-only");
+    }
+  }
+
+  // CKV_AWS_333: no public IP for tasks.
+  for (const [name, r] of resources(json, "aws_ecs_service")) {
+    const net = asList<Obj>(r.network_configuration)[0];
+    if (net?.assign_public_ip !== false) add("CKV_AWS_333", `aws_ecs_service.${name}`, "public IP possible");
+  }
+
+  // CKV_AWS_131: ALB drops invalid header fields.
+  const albSgRefs = new Set<string>();
+  for (const [name, r] of resources(json, "aws_lb")) {
+    if (r.drop_invalid_header_fields !== true) add("CKV_AWS_131", `aws_lb.${name}`, "keeps invalid headers");
+    for (const sg of asList<string>(r.security_groups)) albSgRefs.add(sg.replace(/\.id\}$/, "").replace(/^\$\{/, ""));
+  }
+
+  // CKV_AWS_2 (adapted): an HTTPS listener exists when a certificate is given, and then the HTTP
+  // listener only redirects. A forwarding HTTP listener exists only when the HTTPS one does not.
+  const listeners = resources(json, "aws_lb_listener");
+  const https = listeners.filter(([, r]) => r.protocol === "HTTPS");
+  for (const [name, r] of listeners) {
+    if (r.protocol !== "HTTP") continue;
+    const actions = asList<Obj>(r.default_action);
+    if (actions.every((a) => a.type === "redirect")) continue;
+    const cond = countCondition(r);
+    const ok = https.some(([, h]) => {
+      const hc = countCondition(h);
+      return hc !== undefined && cond !== undefined && (cond === `!${hc}` || cond === `!(${hc})`);
+    });
+    if (!ok) add("CKV_AWS_2", `aws_lb_listener.${name}`, "HTTP listener forwards while HTTPS is possible");
+  }
+
+  // No security group open to the world, except the ALB's on its listener ports.
+  const listenerPorts = new Set(listeners.map(([, r]) => Number(r.port)));
+  const isAlbSg = (ref: string) => [...albSgRefs].some((sg) => ref.includes(sg));
+  for (const [name, r] of resources(json, "aws_vpc_security_group_ingress_rule")) {
+    if (r.referenced_security_group_id) continue;
+    const cidr = String(r.cidr_ipv4 ?? r.cidr_ipv6 ?? "");
+    const world = cidr === "0.0.0.0/0" || cidr === "::/0" || cidr.startsWith("${");
+    if (!world) continue;
+    const ports = Number(r.from_port) === Number(r.to_port) ? [Number(r.from_port)] : [];
+    if (!isAlbSg(String(r.security_group_id)) || ports.length !== 1 || !listenerPorts.has(ports[0]!)) {
+      add("SG_OPEN_WORLD", `aws_vpc_security_group_ingress_rule.${name}`, `open ingress ${cidr}`);
+    }
+  }
+  for (const [name, r] of resources(json, "aws_security_group")) {
+    if (r.ingress !== undefined) add("SG_INLINE_RULES", `aws_security_group.${name}`, "use rule resources");
+  }
+  return findings;
+}
+
+/** Every variable has a description and a type; every output a description. */
+export function checkInterface(json: Obj): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, v] of Object.entries((json.variable ?? {}) as Record<string, Obj>)) {
+    if (!v.description) findings.push({ check: "VAR_DESCRIPTION", address: `var.${name}`, message: "no description" });
+    if (!v.type) findings.push({ check: "VAR_TYPE", address: `var.${name}`, message: "no type" });
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) {
+      findings.push({ check: "VAR_NAME", address: `var.${name}`, message: "not snake_case" });
+    }
+  }
+  for (const [name, o] of Object.entries((json.output ?? {}) as Record<string, Obj>)) {
+    if (!o.description) findings.push({ check: "OUT_DESCRIPTION", address: `output.${name}`, message: "no description" });
+  }
+  return findings;
+}
