@@ -96,7 +96,10 @@ export class RuntimeApi extends EventEmitter {
     if (this.nextPolls.length) return Promise.resolve(this.nextPolls[0]);
     if (this.initError) return Promise.reject(new Error(`init error: ${this.initError.body}`));
     return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`runtime-api: no GET /next within ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => rej(new Error(`runtime-api: no GET /next within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.once("next", (at) => (clearTimeout(t), res(at)));
       this.once("init-error", (e) => (clearTimeout(t), rej(new Error(`init error: ${e.body}`))));
     });
@@ -126,7 +129,8 @@ export class RuntimeApi extends EventEmitter {
         "Lambda-Runtime-Trace-Id": `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, "").slice(0, 24)};Parent=${randomUUID().replace(/-/g, "").slice(0, 16)};Sampled=0`,
       };
       if (inv.clientContext) headers["Lambda-Runtime-Client-Context"] = JSON.stringify(inv.clientContext);
-      if (inv.cognitoIdentity) headers["Lambda-Runtime-Cognito-Identity"] = JSON.stringify(inv.cognitoIdentity);
+      if (inv.cognitoIdentity)
+        headers["Lambda-Runtime-Cognito-Identity"] = JSON.stringify(inv.cognitoIdentity);
       res.writeHead(200, headers);
       res.end(inv.body);
     }
@@ -160,7 +164,8 @@ export class RuntimeApi extends EventEmitter {
       this.#dispatch();
       return;
     }
-    if (req.method !== "POST") return json(405, { errorMessage: "method not allowed", errorType: "MethodNotAllowed" });
+    if (req.method !== "POST")
+      return json(405, { errorMessage: "method not allowed", errorType: "MethodNotAllowed" });
 
     const chunks = [];
     let size = 0;
@@ -179,11 +184,15 @@ export class RuntimeApi extends EventEmitter {
       const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
       if (!m) return json(404, { errorMessage: `unknown path ${path}`, errorType: "NotFound" });
       const inv = this.#inflight.get(decodeURIComponent(m[1]));
-      if (!inv) return json(400, { errorMessage: "unknown or finished request id", errorType: "InvalidRequestID" });
+      if (!inv)
+        return json(400, { errorMessage: "unknown or finished request id", errorType: "InvalidRequestID" });
       if (m[2] === "response") {
         if (size > MAX_RESPONSE_BYTES) {
           inv.settle({ ok: false, errorType: "Function.ResponseSizeTooLarge", error: { size }, raw: "" });
-          return json(413, { errorMessage: "Exceeded maximum allowed payload size (6291556 bytes).", errorType: "RequestEntityTooLarge" });
+          return json(413, {
+            errorMessage: "Exceeded maximum allowed payload size (6291556 bytes).",
+            errorType: "RequestEntityTooLarge",
+          });
         }
         let payload;
         try {

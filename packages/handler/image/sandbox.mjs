@@ -63,20 +63,14 @@ export async function exportRootfs(info) {
   mkdirSync(tmp, { recursive: true });
   const { stdout: cid } = await run("podman", ["create", "--pull=never", info.id, "true"]);
   try {
-    await new Promise((resolve, reject) => {
-      const exp = spawn("podman", ["export", cid.trim()], { stdio: ["ignore", "pipe", "inherit"] });
-      const tar = spawn("tar", ["-x", "-C", tmp, "--no-same-owner"], {
-        stdio: ["pipe", "inherit", "inherit"],
-      });
-      exp.stdout.pipe(tar.stdin);
-      let n = 0;
-      const done = (code, what) => {
-        if (code !== 0) reject(new Error(`${what} exited with ${code}`));
-        else if (++n === 2) resolve();
-      };
-      exp.on("exit", (c) => done(c, "podman export"));
-      tar.on("exit", (c) => done(c, "tar"));
-    });
+    // `podman export` to a pipe fails ("/dev/stdout: no such device"): go through a file.
+    const tarFile = `${tmp}.tar`;
+    await run("podman", ["export", "-o", tarFile, cid.trim()]);
+    try {
+      await run("tar", ["-x", "-f", tarFile, "-C", tmp, "--no-same-owner"], { maxBuffer: 64 << 20 });
+    } finally {
+      rmSync(tarFile, { force: true });
+    }
   } finally {
     await run("podman", ["rm", "-f", cid.trim()]).catch(() => {});
   }

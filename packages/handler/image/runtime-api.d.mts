@@ -1,0 +1,31 @@
+import { EventEmitter } from "node:events";
+
+export interface InvokeResult {
+  ok: boolean;
+  requestId: string;
+  payload?: unknown;
+  error?: unknown;
+  errorType?: string;
+  raw: string;
+  durationMs: number;
+}
+
+export declare class RuntimeApi extends EventEmitter {
+  static start(opts?: {
+    host?: string;
+    port?: number;
+    functionName?: string;
+    region?: string;
+    accountId?: string;
+  }): Promise<RuntimeApi>;
+  readonly address: string;
+  readonly functionArn: string;
+  initError: { errorType?: string; body: string } | undefined;
+  nextPolls: number[];
+  invoke(
+    event: unknown,
+    opts?: { timeoutMs?: number; clientContext?: unknown; cognitoIdentity?: unknown },
+  ): Promise<InvokeResult>;
+  ready(opts?: { timeoutMs?: number }): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,75 @@
+// Shared by the image tests: find the built image (or fail saying how to build it), export its
+// root file system once, and read MCP results.
+import { ImageMissingError, exportRootfs, imageInfo, type ImageInfo } from "../../image/sandbox.mjs";
+
+export const PNG_MAGIC = "iVBORw0KGgo"; // base64 of \x89PNG\r\n\x1a\n
+
+/** The image and its exported root file system. Throws (never skips) when the image is absent. */
+export async function builtImage(): Promise<{ info: ImageInfo; rootfs: string }> {
+  let info: ImageInfo;
+  try {
+    info = await imageInfo();
+  } catch (err) {
+    if (err instanceof ImageMissingError) {
+      throw new Error(`${err.message}\nThe image tests need the image: run \`pnpm image:build\`, then \`pnpm image:test\`.`);
+    }
+    throw err;
+  }
+  return { info, rootfs: await exportRootfs(info) };
+}
+
+export interface ToolContent {
+  type: string;
+  text?: string;
+  data?: string;
+  mimeType?: string;
+}
+
+export function texts(content: ToolContent[] | undefined): string {
+  return (content ?? [])
+    .filter((c) => c.type === "text")
+    .map((c) => c.text ?? "")
+    .join("\n");
+}
+
+export const NUMPY_PANDAS = [
+  "import numpy as np, pandas as pd",
+  "df = pd.DataFrame({'x': np.arange(1, 11), 'y': np.arange(1, 11) ** 2})",
+  "print('sum_y', int(df['y'].sum()))",
+  "print('mean_x', float(df['x'].mean()))",
+  "print('numpy', np.__version__, 'pandas', pd.__version__)",
+].join("\n");
+
+export const PLOT = [
+  "import matplotlib.pyplot as plt",
+  "fig, ax = plt.subplots(figsize=(3, 2))",
+  "ax.plot([1, 2, 3], [1, 4, 9])",
+  "plt.show()",
+].join("\n");
+
+/** Code that reports what the sandbox lets user code see and do. */
+export const PROBE = [
+  "import os, json",
+  "def can_write(p):",
+  "    try:",
+  "        open(p, 'w').write('x'); os.remove(p); return True",
+  "    except OSError:",
+  "        return False",
+  "print(json.dumps({",
+  "  'uid': os.getuid(),",
+  "  'secret_env': sorted(k for k in os.environ if k.startswith('AWS_') or k.startswith('MCP_AUTH') or k == '_HANDLER'),",
+  "  'write_task_root': can_write('/var/task/probe'),",
+  "  'write_etc': can_write('/etc/probe'),",
+  "  'write_tmp': can_write('/tmp/probe'),",
+  "}))",
+].join("\n");
+
+export function lastJsonLine(text: string): Record<string, unknown> {
+  const line = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("{"))
+    .pop();
+  if (!line) throw new Error(`no JSON line in: ${text}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
