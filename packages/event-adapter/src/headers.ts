@@ -91,9 +91,20 @@ export function findHeader(map: SingleMap, name: string): string | undefined {
   return undefined;
 }
 
+/** Case-insensitive lookup of the first value in a multi-value header map. */
+export function findMultiHeader(map: MultiMap, name: string): string | undefined {
+  if (!map || typeof map !== "object") return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, values] of Object.entries(map)) {
+    if (key.toLowerCase() === wanted && Array.isArray(values) && values[0] !== undefined)
+      return String(values[0]);
+  }
+  return undefined;
+}
+
 /**
  * Merges v2 `cookies[]` into the Cookie header. Function URL events carry the cookies in both places;
- * HTTP API events only in `cookies[]`. Each cookie pair appears once, in header order then array order.
+ * HTTP API events (as in the 2.0 docs example) in `cookies[]`. Each cookie pair appears once, in header order then array order.
  */
 export function mergeCookies(headers: Headers, cookies: unknown): void {
   if (!Array.isArray(cookies) || cookies.length === 0) return;

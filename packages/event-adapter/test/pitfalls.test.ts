@@ -130,6 +130,14 @@ describe("request metadata", () => {
     expect(new URL(toFetchRequest(alb).url).host).toBe("localhost");
   });
 
+  it("finds Host in multi-value-only events whatever its case", () => {
+    const event = restApiV1Event({ host: "api.example.com" });
+    (event as { headers: unknown }).headers = null;
+    expect(new URL(toFetchRequest(event).url).host).toBe("api.example.com");
+    const alb = albEvent({ multiValueHeaders: true, host: "alb.example.com" });
+    expect(new URL(toFetchRequest(alb).url).host).toBe("alb.example.com");
+  });
+
   it("drops header names HTTP cannot carry and strips CR/LF from values", () => {
     const event = httpApiV2Event();
     event.headers["bad name"] = "x";

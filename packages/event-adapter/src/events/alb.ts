@@ -8,6 +8,7 @@ import { decodeEventBody } from "../body.js";
 import {
   HOP_BY_HOP,
   findHeader,
+  findMultiHeader,
   headersFromEvent,
   multiValueHeaders,
   singleValueHeaders,
@@ -35,7 +36,7 @@ export function albUsesMultiValue(event: ALBEvent): boolean {
 
 export function albToRequest(event: ALBEvent, options: ToRequestOptions = {}): Request {
   const headers = headersFromEvent(event.headers, event.multiValueHeaders);
-  const host = findHeader(event.headers, "host") ?? event.multiValueHeaders?.["host"]?.[0];
+  const host = findMultiHeader(event.multiValueHeaders, "host") ?? findHeader(event.headers, "host");
   return buildRequest(
     {
       method: event.httpMethod,

@@ -8,6 +8,7 @@ import { decodeEventBody } from "../body.js";
 import {
   HOP_BY_HOP,
   findHeader,
+  findMultiHeader,
   headersFromEvent,
   multiValueHeaders,
   singleValueHeaders,
@@ -48,7 +49,7 @@ export function restApiV1ToRequest(event: APIGatewayProxyEvent, options: ToReque
       query: queryFromParameters(event.queryStringParameters, event.multiValueQueryStringParameters, false),
       headers,
       body: decodeEventBody(event.body, event.isBase64Encoded),
-      host: findHeader(event.headers, "host") ?? event.multiValueHeaders?.["Host"]?.[0],
+      host: findMultiHeader(event.multiValueHeaders, "host") ?? findHeader(event.headers, "host"),
       fallbackHost: str(ctx.domainName),
       sourceIp: isObject(ctx.identity) ? str(ctx.identity.sourceIp) : undefined,
       requestId: str(ctx.requestId),
