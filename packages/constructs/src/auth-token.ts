@@ -10,7 +10,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
 import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
 import { AwsContext } from "./aws-context.js";
-import { and, isSet, not, NULL, or, pick, ref, when, type Cond, type OptString } from "./util.js";
+import { and, isSet, named, not, NULL, or, pick, ref, when, type Cond, type OptString } from "./util.js";
 
 export interface AuthTokenProps {
   /** Name prefix for the created secret. */
@@ -46,9 +46,13 @@ export class AuthToken extends Construct {
   constructor(scope: Construct, id: string, props: AuthTokenProps) {
     super(scope, id);
     const enabled = props.enabled ?? true;
-    const hasSecret = isSet(props.secretArn);
-    const hasSsm = isSet(props.ssmParameterName);
-    const create = and(enabled, and(props.createSecret ?? true, and(not(hasSecret), not(hasSsm))));
+    const hasSecret = named(this, "has_secret_arn", isSet(props.secretArn));
+    const hasSsm = named(this, "has_ssm_parameter", isSet(props.ssmParameterName));
+    const create = named(
+      this,
+      "create_secret",
+      and(enabled, and(props.createSecret ?? true, and(not(hasSecret), not(hasSsm)))),
+    );
 
     this.secret = when(
       create,
@@ -78,14 +82,14 @@ export class AuthToken extends Construct {
       });
     }
 
-    this.usesSecret = and(enabled, or(hasSecret, create));
-    this.usesSsm = and(enabled, and(not(hasSecret), hasSsm));
+    this.usesSecret = named(this, "uses_secret", and(enabled, or(hasSecret, create)));
+    this.usesSsm = named(this, "uses_ssm", and(enabled, and(not(hasSecret), hasSsm)));
     const created = this.secret ? ref(this.secret, "arn") : NULL;
     this.secretArn = pick(this.usesSecret, pick(hasSecret, props.secretArn ?? "", created), NULL);
     this.ssmParameterName = pick(this.usesSsm, props.ssmParameterName ?? "", NULL);
     const ctx = props.context;
     this.ssmParameterArn = `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(this.ssmParameterName, "/")}`;
-    this.usesKms = and(enabled, and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
+    this.usesKms = named(this, "uses_kms", and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
     this.kmsKeyArn = props.kmsKeyArn;
   }
 }

@@ -10,7 +10,7 @@
  *   when a certificate is given (HTTP then redirects), plain HTTP otherwise (see the README warning).
  */
 import { Construct } from "constructs";
-import { Fn, TerraformCount, Token } from "cdktf";
+import { Fn, TerraformCount, TerraformLocal, Token } from "cdktf";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
@@ -27,7 +27,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import type { AuthToken } from "./auth-token.js";
 import type { AwsContext } from "./aws-context.js";
 import { settingsEnvironment, type McpSettings } from "./function.js";
-import { assumeRoleDocument, isSet, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
+import { assumeRoleDocument, isSet, named, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
 
 export const CONTAINER_PORT = 8080;
 
@@ -89,8 +89,8 @@ export class McpFargate extends Construct {
     super(scope, id);
     const tags = props.tags;
     const ctx = props.context;
-    const hasCert = isSet(props.certificateArn);
-    const hasCluster = isSet(props.clusterArn);
+    const hasCert = named(this, "has_certificate", isSet(props.certificateArn));
+    const hasCluster = named(this, "has_cluster_arn", isSet(props.clusterArn));
 
     this.cluster = when(
       not(hasCluster),
@@ -152,12 +152,20 @@ export class McpFargate extends Construct {
       tags,
     });
 
-    const environment: Record<string, string> = {
+    const base: Record<string, string> = {
       ...settingsEnvironment(props.settings),
       HOST: "0.0.0.0",
       PORT: String(CONTAINER_PORT),
-      ...(props.environment ?? {}),
     };
+    // ECS wants [{name, value}]; the extra environment may be a plan-time map, so the list is
+    // built in Terraform (sorted, for a stable task definition).
+    const merged = new TerraformLocal(this, "environment_map", Fn.merge([base, props.environment ?? {}]));
+    const m = merged.asString;
+    const environment = new TerraformLocal(
+      this,
+      "environment",
+      `\${[for k in sort(keys(${m})) : { name = k, value = ${m}[k] }]}`,
+    ).asList;
     const container = {
       name: "mcp",
       image: props.imageUri,
@@ -165,9 +173,7 @@ export class McpFargate extends Construct {
       essential: true,
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
-      environment: Object.keys(environment)
-        .sort()
-        .map((name) => ({ name, value: environment[name] })),
+      environment,
       secrets: pick(token.usesSecret, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.secretArn }], []),
       mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
       linuxParameters: { initProcessEnabled: true },

@@ -149,7 +149,7 @@ export class McpFunction extends Construct {
     });
 
     const pc = props.provisionedConcurrency ?? 0;
-    const hasPc: Cond = Token.isUnresolved(pc) ? Op.gt(pc, 0) : pc > 0;
+    const hasPc: Cond = Token.isUnresolved(pc) ? Op.gte(pc, 1) : pc > 0;
     when(
       hasPc,
       (count) =>

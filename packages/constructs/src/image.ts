@@ -10,7 +10,7 @@
  * one gives no rebuild.
  */
 import { Construct } from "constructs";
-import { Fn, TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository/index.js";
 import { EcrRepositoryPolicy } from "@cdktf/provider-aws/lib/ecr-repository-policy/index.js";
@@ -118,12 +118,14 @@ export class McpImage extends Construct {
 
     const buildContext = props.buildContext ?? "${path.module}/../..";
     const globs = props.sourceGlobs ?? ["packages/handler/**", "packages/event-adapter/**", "package.json", "pnpm-lock.yaml"];
-    const files = globs.map((g) => `fileset("${buildContext}", ${JSON.stringify(g)})`).join(", ");
+    // In an expression, a token renders bare (local.x) and a literal must be quoted.
+    const ctxExpr = Token.isUnresolved(buildContext) ? buildContext : JSON.stringify(buildContext);
+    const files = globs.map((g) => `fileset(${ctxExpr}, ${JSON.stringify(g)})`).join(", ");
     // A raw expression: CDKTF escapes "${" inside its Fn helpers, not in a top-level string.
     const sourceHash = new TerraformLocal(
       this,
       "source_hash",
-      `\${sha1(join("", [for f in sort(setunion(${files})) : filesha1("${buildContext}/\${f}")]))}`,
+      `\${sha1(join("", [for f in sort(setunion(${files})) : filesha1(join("/", [${ctxExpr}, f]))]))}`,
     ).asString;
     this.imageTag = pick(isSet(props.imageTag), props.imageTag ?? "", Fn.substr(sourceHash, 0, 16));
 

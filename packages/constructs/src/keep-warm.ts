@@ -63,7 +63,7 @@ export class McpKeepWarm extends Construct {
     const count = TerraformCount.of(Token.asNumber(concurrency));
     this.schedule = new SchedulerSchedule(this, "schedule", {
       count,
-      name: `${props.name}-keep-warm-${count.index}`,
+      name: `${props.name}-keep-warm-${Token.asString(count.index)}`,
       description: "Keeps the Jupyter MCP function warm (and its kernel started)",
       groupName: props.scheduleGroupName ?? "default",
       scheduleExpression: props.scheduleExpression ?? "rate(5 minutes)",

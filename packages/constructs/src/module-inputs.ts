@@ -2,7 +2,7 @@
  * Variables shared by the module stacks, declared once so their names, types, descriptions and
  * validation rules are the same in every module.
  */
-import { TerraformLocal, Token } from "cdktf";
+import { Fn, TerraformLocal } from "cdktf";
 import { rule, type ModuleStack } from "./module-stack.js";
 
 /** Retention values CloudWatch Logs accepts. */
@@ -83,11 +83,11 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
   });
   const entries = [...settings.map(([env, v]) => `${env} = ${v.stringValue}`), `KERNEL_PRELOAD = ${preload.stringValue}`];
   // A raw expression in a local: drop the nulls so unset tunables stay unset.
-  const local = new TerraformLocal(
+  const tunables = new TerraformLocal(
     stack,
-    "handler_environment",
-    `\${merge({for k, v in {${entries.join(", ")}} : k => tostring(v) if v != null}, ${extra.stringValue})}`,
+    "handler_tunables",
+    `\${{for k, v in {${entries.join(", ")}} : k => tostring(v) if v != null}}`,
   );
-  local.overrideLogicalId("handler_environment");
+  const local = new TerraformLocal(stack, "handler_environment", Fn.merge([tunables.asStringMap, extra.value]));
   return local.asStringMap;
 }

@@ -4,7 +4,9 @@
  * tables come from the stack itself. Deterministic: no timestamps, no absolute paths.
  */
 import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Testing, type TerraformStack } from "cdktf";
 
 export interface ProviderRequirement {
@@ -182,4 +184,25 @@ export async function runModuleApp(
   }
   app.synth();
   return 0;
+}
+
+/** The folder of the app whose file `url` is (the nearest folder with a package.json). */
+export function appRootOf(url: string): string {
+  let dir = dirname(fileURLToPath(url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${url}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** modules/<name> of the workspace that holds the app. */
+export function moduleDirOf(url: string, name: string): string {
+  return join(appRootOf(url), "..", "..", "modules", name);
+}
+
+/** The app's README template, src/module-readme.md. */
+export async function readmeTemplateOf(url: string): Promise<string> {
+  return readFile(join(appRootOf(url), "src", "module-readme.md"), "utf8");
 }

@@ -6,7 +6,7 @@
  * token becomes `count = cond ? 1 : 0`. References to possibly-counted resources always go through
  * `one(resource[*].attr)`, which works for both shapes.
  */
-import { Fn, Op, TerraformStack, Token, ref as tfRef, type IResolvable } from "cdktf";
+import { Fn, Op, TerraformLocal, TerraformStack, Token, ref as tfRef, type IResolvable } from "cdktf";
 import type { Construct } from "constructs";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
@@ -66,7 +66,8 @@ export function isSet(value: OptString): Cond {
   if (value === undefined) return false;
   if (!Token.isUnresolved(value)) return value !== "";
   // length(compact([x])) > 0: false for null and "" alike (CDKTF renders a bare "" operand badly).
-  return Op.gt(Fn.lengthOf(Fn.compact([value])), 0);
+  // (`>= 1`, not `> 0`: CDKTF renders a falsy literal operand of Op.* as "undefined".)
+  return Op.gte(Fn.lengthOf(Fn.compact([value])), 1);
 }
 
 /** `one(resource[*].attr)`: the attribute of a resource that may carry `count`. */
@@ -144,4 +145,13 @@ export function rolePolicy(
       policy: count !== undefined ? ref(doc, "json") : doc.json,
     });
   });
+}
+
+/**
+ * Gives a plan-time condition a name: a `locals` entry, so the module reads
+ * `count = local.x ? 1 : 0` rather than the whole expression at every use. Literals pass through.
+ */
+export function named(scope: Construct, id: string, c: Cond): Cond {
+  if (isLiteral(c)) return c;
+  return new TerraformLocal(scope, id, c).asBoolean;
 }

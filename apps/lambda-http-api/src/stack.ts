@@ -1,0 +1,280 @@
+/**
+ * Lambda + HTTP API: the function from the container image behind an API Gateway HTTP API, with
+ * token, JWT or IAM auth, and an optional function URL. Variables and outputs are the module's
+ * interface (modules/lambda-http-api).
+ */
+import { App, Fn, Op } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
+import {
+  AuthToken,
+  AUTH_TYPES,
+  AwsContext,
+  handlerSettingsVariables,
+  logVariables,
+  McpFunction,
+  McpHttpApi,
+  ModuleStack,
+  rule,
+  tagsVariable,
+} from "@jupyter-mcp/constructs";
+
+export const MODULE_NAME = "lambda-http-api";
+
+export class LambdaHttpApiStack extends ModuleStack {
+  constructor(scope: App, id: string) {
+    super(scope, id);
+    new AwsProvider(this, "aws", {});
+    const context = new AwsContext(this, "context");
+
+    const functionName = this.variable("function_name", {
+      type: "string",
+      default: "jupyter-mcp",
+      description:
+        "Name of the Lambda function; also the prefix of the API, the roles, the secret and the log groups.",
+      validation: [
+        rule(
+          'can(regex("^[A-Za-z0-9_-]{1,56}$", var.function_name))',
+          "function_name must be 1-56 letters, digits, hyphens or underscores.",
+        ),
+      ],
+    }).stringValue;
+    const imageUri = this.variable("image_uri", {
+      type: "string",
+      description:
+        "ECR image URI of the server (packages/handler/Dockerfile), by tag or digest, e.g. the image module's image_uri output or what your CI pushed.",
+      validation: [
+        rule(
+          'can(regex("^[0-9]{12}\\\\.dkr\\\\.ecr\\\\.[a-z0-9-]+\\\\.amazonaws\\\\.com(\\\\.cn)?/[^:@]+(:[^:@]+|@sha256:[0-9a-f]{64})$", var.image_uri))',
+          "image_uri must be an ECR image URI with a tag or a sha256 digest.",
+        ),
+      ],
+    }).stringValue;
+    const architecture = this.variable("architecture", {
+      type: "string",
+      default: "arm64",
+      description: 'Instruction set of the function: "arm64" or "x86_64". Must match the image.',
+      validation: [rule('contains(["arm64", "x86_64"], var.architecture)', 'architecture must be "arm64" or "x86_64".')],
+    }).stringValue;
+    const memorySize = this.variable("memory_size", {
+      type: "number",
+      default: 2048,
+      description: "Memory of the function in MB (CPU scales with it). The kernel and its libraries live here.",
+      validation: [
+        rule("var.memory_size >= 512 && var.memory_size <= 10240", "memory_size must be between 512 and 10240."),
+      ],
+    }).numberValue;
+    const timeout = this.variable("timeout", {
+      type: "number",
+      default: 900,
+      description:
+        "Function timeout in seconds. Calls through the HTTP API stop at 30 s regardless; use the function URL for longer calls.",
+      validation: [rule("var.timeout >= 1 && var.timeout <= 900", "timeout must be between 1 and 900.")],
+    }).numberValue;
+    const ephemeral = this.variable("ephemeral_storage_size", {
+      type: "number",
+      default: 2048,
+      description: "Size of /tmp in MB, where the kernel's files live (JUPYTER_STATE_ROOT).",
+      validation: [
+        rule(
+          "var.ephemeral_storage_size >= 512 && var.ephemeral_storage_size <= 10240",
+          "ephemeral_storage_size must be between 512 and 10240.",
+        ),
+      ],
+    }).numberValue;
+    const reserved = this.variable("reserved_concurrent_executions", {
+      type: "number",
+      default: 1,
+      description:
+        "Reserved concurrency. 1 (default) means one execution environment, so one kernel: every call sees the variables of the calls before it. More spreads calls over kernels that do not share state.",
+      validation: [
+        rule("var.reserved_concurrent_executions >= 1", "reserved_concurrent_executions must be at least 1."),
+      ],
+    }).numberValue;
+    const provisioned = this.variable("provisioned_concurrent_executions", {
+      type: "number",
+      default: 0,
+      description:
+        "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions.",
+      validation: [
+        rule("var.provisioned_concurrent_executions >= 0", "provisioned_concurrent_executions must be 0 or more."),
+      ],
+    }).numberValue;
+    const logs = logVariables(this);
+
+    const authType = this.variable("auth_type", {
+      type: "string",
+      default: "token",
+      description:
+        'How callers authenticate: "token" (bearer token checked by the function, kept in Secrets Manager or SSM), "jwt" (HTTP API JWT authorizer: OIDC or Cognito) or "iam" (SigV4, AWS_IAM route authorization).',
+      validation: [
+        rule(
+          `contains([${AUTH_TYPES.map((t) => `"${t}"`).join(", ")}], var.auth_type)`,
+          'auth_type must be "token", "jwt" or "iam".',
+        ),
+      ],
+    }).stringValue;
+    const createSecret = this.variable("create_auth_token_secret", {
+      type: "bool",
+      default: true,
+      description:
+        'With auth_type "token" and neither auth_token_secret_arn nor auth_token_ssm_parameter_name set: create a Secrets Manager secret holding a random token.',
+    }).booleanValue;
+    const secretArn = this.variable("auth_token_secret_arn", {
+      type: "string",
+      default: "",
+      description:
+        'ARN of an existing Secrets Manager secret whose SecretString is the bearer token (auth_type "token"). The function may read this secret only.',
+      validation: [
+        rule(
+          'var.auth_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.auth_token_secret_arn))',
+          "auth_token_secret_arn must be a Secrets Manager secret ARN.",
+        ),
+      ],
+    }).stringValue;
+    const ssmName = this.variable("auth_token_ssm_parameter_name", {
+      type: "string",
+      default: "",
+      description:
+        'Name of an existing SSM SecureString parameter holding the bearer token (auth_type "token"), used when auth_token_secret_arn is empty.',
+    }).stringValue;
+    const tokenKms = this.variable("auth_token_kms_key_arn", {
+      type: "string",
+      default: "",
+      description:
+        "KMS key of the token's secret or parameter when it is a customer managed key (grants kms:Decrypt on it); also encrypts a created secret.",
+    }).stringValue;
+    const jwtIssuer = this.variable("jwt_issuer", {
+      type: "string",
+      default: "",
+      description:
+        'OIDC issuer URL for auth_type "jwt", e.g. https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID.',
+      validation: [
+        rule(
+          'var.jwt_issuer == "" || startswith(var.jwt_issuer, "https://")',
+          "jwt_issuer must be an https:// URL.",
+        ),
+      ],
+    }).stringValue;
+    const jwtAudience = this.variable("jwt_audience", {
+      type: "list(string)",
+      default: [],
+      description: 'Accepted JWT audiences for auth_type "jwt" (for Cognito: the app client IDs).',
+    }).listValue;
+    const burst = this.variable("throttling_burst_limit", {
+      type: "number",
+      default: 10,
+      description: "HTTP API stage burst limit (requests).",
+      validation: [rule("var.throttling_burst_limit >= 0", "throttling_burst_limit must be 0 or more.")],
+    }).numberValue;
+    const rate = this.variable("throttling_rate_limit", {
+      type: "number",
+      default: 5,
+      description: "HTTP API stage steady-state rate limit (requests per second).",
+      validation: [rule("var.throttling_rate_limit >= 0", "throttling_rate_limit must be 0 or more.")],
+    }).numberValue;
+    const createUrl = this.variable("create_function_url", {
+      type: "bool",
+      default: false,
+      description:
+        "Create a Lambda function URL on the `live` alias, for calls longer than the HTTP API's 30 s limit (up to the function timeout).",
+    }).booleanValue;
+    const urlAuth = this.variable("function_url_authorization_type", {
+      type: "string",
+      default: "AWS_IAM",
+      description:
+        'Function URL auth: "AWS_IAM" (SigV4) or "NONE" (public; allowed only with auth_type "token", where the function checks the token).',
+      validation: [
+        rule(
+          'contains(["AWS_IAM", "NONE"], var.function_url_authorization_type)',
+          'function_url_authorization_type must be "AWS_IAM" or "NONE".',
+        ),
+      ],
+    }).stringValue;
+    const environment = handlerSettingsVariables(this);
+    const tags = tagsVariable(this);
+
+    const isToken = Op.eq(authType, "token");
+    const token = new AuthToken(this, "auth_token", {
+      name: functionName,
+      enabled: isToken,
+      secretArn,
+      ssmParameterName: ssmName,
+      createSecret,
+      kmsKeyArn: tokenKms,
+      tags,
+      context,
+    });
+    const fn = new McpFunction(this, "lambda", {
+      functionName,
+      imageUri,
+      architecture,
+      memorySize,
+      timeout,
+      ephemeralStorageSize: ephemeral,
+      reservedConcurrency: reserved,
+      provisionedConcurrency: provisioned,
+      logRetentionDays: logs.retentionDays,
+      logKmsKeyArn: logs.kmsKeyArn,
+      authToken: token,
+      // JWT and IAM are checked by API Gateway; the handler then accepts calls without a token.
+      allowInsecure: Op.not(isToken),
+      environment,
+      tags,
+    });
+    const api = new McpHttpApi(this, "http_api", {
+      name: functionName,
+      fn,
+      authType,
+      jwtIssuer,
+      jwtAudience,
+      throttlingBurstLimit: burst,
+      throttlingRateLimit: rate,
+      accessLogRetentionDays: logs.retentionDays,
+      logKmsKeyArn: logs.kmsKeyArn,
+      createFunctionUrl: createUrl,
+      functionUrlAuthType: urlAuth,
+      tags,
+    });
+
+    const endpoint = Fn.trimsuffix(api.url, "/");
+    this.output("api_endpoint", { value: endpoint, description: "Base URL of the HTTP API." });
+    this.output("mcp_url", {
+      value: `${endpoint}/mcp`,
+      description: "The MCP endpoint to give to clients (Streamable HTTP).",
+    });
+    this.output("health_url", { value: `${endpoint}/health`, description: "Unauthenticated health check URL." });
+    this.output("function_url", {
+      value: api.functionUrlValue,
+      description: "Lambda function URL (null unless create_function_url); append /mcp.",
+    });
+    this.output("api_id", { value: api.api.id, description: "ID of the HTTP API." });
+    this.output("function_name", { value: fn.function.functionName, description: "Name of the Lambda function." });
+    this.output("function_arn", { value: fn.function.arn, description: "ARN of the Lambda function (unqualified)." });
+    this.output("function_alias_arn", {
+      value: fn.alias.arn,
+      description: "ARN of the `live` alias that everything invokes; give it to the keep-warm module.",
+    });
+    this.output("function_alias_name", { value: fn.alias.name, description: "Name of the alias (`live`)." });
+    this.output("role_arn", { value: fn.role.arn, description: "ARN of the function's execution role." });
+    this.output("role_name", {
+      value: fn.role.name,
+      description: "Name of the function's execution role (attach extra policies to it, e.g. for S3).",
+    });
+    this.output("log_group_name", { value: fn.logGroup.name, description: "The function's log group." });
+    this.output("api_access_log_group_name", {
+      value: api.accessLogGroup.name,
+      description: "The HTTP API's access log group.",
+    });
+    this.output("auth_token_secret_arn", {
+      value: token.secretArn,
+      description:
+        "Secret holding the bearer token (created or given); null when the token is in SSM or auth_type is not token.",
+    });
+  }
+}
+
+export function buildApp(outdir?: string): { app: App; stack: LambdaHttpApiStack } {
+  const app = new App({ outdir, skipValidation: false });
+  const stack = new LambdaHttpApiStack(app, MODULE_NAME);
+  return { app, stack };
+}
