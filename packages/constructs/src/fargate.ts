@@ -221,6 +221,7 @@ export class McpFargate extends Construct {
       ["https", 443, hasCert],
     ];
     for (const [label, port, cond] of listenerPorts) {
+      if (cond === false) continue;
       const count = TerraformCount.of(
         Token.asNumber(pick(cond, Fn.lengthOf(cidrs), 0)),
       );

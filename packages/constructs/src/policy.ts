@@ -36,7 +36,16 @@ function countCondition(r: Obj): string | undefined {
   return m?.[1];
 }
 
-export function checkPolicies(json: Obj): Finding[] {
+export interface PolicyOptions {
+  /**
+   * Accept `authorization_type = "NONE"` on the MCP routes: the stack uses auth "token", where the
+   * function checks the bearer token (the documented difference from CKV_AWS_309). Modules do not
+   * need this: their routes carry an expression that is NONE only for auth_type "token".
+   */
+  readonly tokenAuthRoutes?: boolean;
+}
+
+export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (check: string, address: string, message: string) => findings.push({ check, address, message });
 
@@ -102,6 +111,7 @@ export function checkPolicies(json: Obj): Finding[] {
     const t = String(r.authorization_type ?? "NONE");
     if (OPEN_ROUTES.includes(String(r.route_key))) continue;
     const conditional = t.startsWith("${") && t.includes('"JWT"') && t.includes('"AWS_IAM"');
+    if (options.tokenAuthRoutes && t === "NONE") continue;
     if (!conditional && !["JWT", "AWS_IAM", "CUSTOM"].includes(t)) {
       add("CKV_AWS_309", `aws_apigatewayv2_route.${name}`, `authorization_type ${t}`);
     }
@@ -140,10 +150,11 @@ export function checkPolicies(json: Obj): Finding[] {
 
   // CKV_AWS_2 (adapted): an HTTPS listener exists when a certificate is given, and then the HTTP
   // listener only redirects. A forwarding HTTP listener exists only when the HTTPS one does not.
+  // Without any HTTPS listener (no certificate given) plain HTTP is the documented exception.
   const listeners = resources(json, "aws_lb_listener");
   const https = listeners.filter(([, r]) => r.protocol === "HTTPS");
   for (const [name, r] of listeners) {
-    if (r.protocol !== "HTTP") continue;
+    if (r.protocol !== "HTTP" || https.length === 0) continue;
     const actions = asList<Obj>(r.default_action);
     if (actions.every((a) => a.type === "redirect")) continue;
     const cond = countCondition(r);
