@@ -13,6 +13,11 @@
 #   REBUILD_BASE=1      remake the local base image
 #   NO_PULL=1           never try to pull debian:trixie-slim
 #   CONTAINER_CLI       podman (default) or docker
+#   BUNDLE              prebuilt (default): build the handler here (pnpm, turbo cache) and bundle it
+#                       with esbuild into packages/handler/dist-image, which the image copies;
+#                       source: do all of that inside the build (self-contained, slower: the
+#                       build fetches the whole lockfile)
+#   HANDLER_DIST        with BUNDLE=prebuilt, bundle this dist directory (default packages/handler/dist)
 #   NODE_EXTRA_CA_CERTS a CA bundle for a TLS-intercepting proxy; passed to npm/pnpm in the
 #                       build as the build secret `ca` (never stored in a layer)
 # Extra arguments go to `podman build` (e.g. --no-cache).
@@ -84,7 +89,17 @@ if [ -z "${BASE_IMAGE:-}" ]; then
 fi
 log "base $BASE_IMAGE"
 
+BUNDLE="${BUNDLE:-prebuilt}"
+if [ "$BUNDLE" = prebuilt ]; then
+  if [ -z "${HANDLER_DIST:-}" ]; then
+    log "building the handler (pnpm --filter @jupyter-mcp/handler... build)"
+    pnpm --filter "@jupyter-mcp/handler..." run build >/dev/null
+  fi
+  node packages/handler/image/bundle.mjs ${HANDLER_DIST:+--dist "$HANDLER_DIST"}
+fi
+
 build_args=(
+  --build-arg "BUNDLE=$BUNDLE"
   --build-arg "BASE_IMAGE=$BASE_IMAGE"
   --build-arg "VERSION=$(node -p 'require("./packages/handler/package.json").version')"
   --build-arg "REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)"

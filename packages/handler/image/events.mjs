@@ -4,6 +4,7 @@
 // EventBridge scheduled event (the keep-warm ping):
 //   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
 import { randomUUID } from "node:crypto";
+import { Buffer } from "node:buffer";
 
 /** An HTTP API v2 event for `method path` with JSON `body` (object) and extra headers. */
 export function httpApiV2Event({ method = "GET", path = "/", query = "", headers = {}, body } = {}) {
@@ -32,7 +33,13 @@ export function httpApiV2Event({ method = "GET", path = "/", query = "", headers
       apiId: "abc123",
       domainName: "abc123.execute-api.us-east-1.amazonaws.com",
       domainPrefix: "abc123",
-      http: { method, path, protocol: "HTTP/1.1", sourceIp: "203.0.113.7", userAgent: "jupyter-mcp-image-test" },
+      http: {
+        method,
+        path,
+        protocol: "HTTP/1.1",
+        sourceIp: "203.0.113.7",
+        userAgent: "jupyter-mcp-image-test",
+      },
       requestId: randomUUID().slice(0, 18),
       routeKey: "$default",
       stage: "$default",
@@ -86,7 +93,8 @@ export function jsonRpcFromResult(result) {
   if (!result || typeof result !== "object") throw new Error(`not an HTTP result: ${JSON.stringify(result)}`);
   let body = result.body ?? "";
   if (result.isBase64Encoded) body = Buffer.from(body, "base64").toString("utf8");
-  const ct = Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === "content-type")?.[1] ?? "";
+  const ct =
+    Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === "content-type")?.[1] ?? "";
   if (String(ct).includes("text/event-stream")) {
     const msgs = body
       .split(/\r?\n/)

@@ -18,6 +18,8 @@
 import { createServer } from "node:http";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { Buffer } from "node:buffer";
+import { setTimeout, clearTimeout } from "node:timers";
 
 const PREFIX = "/2018-06-01/runtime";
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024; // synchronous invocation payload quota
@@ -108,8 +110,9 @@ export class RuntimeApi extends EventEmitter {
   async close() {
     for (const w of this.#waiters) w.destroy();
     this.#waiters = [];
-    await new Promise((r) => this.#server.close(() => r()));
+    const closed = new Promise((r) => this.#server.close(() => r()));
     this.#server.closeAllConnections?.();
+    await closed;
   }
 
   #dispatch() {

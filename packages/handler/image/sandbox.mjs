@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { setTimeout, clearTimeout } from "node:timers";
 
 const run = promisify(execFile);
 

@@ -11,7 +11,9 @@ export async function builtImage(): Promise<{ info: ImageInfo; rootfs: string }>
     info = await imageInfo();
   } catch (err) {
     if (err instanceof ImageMissingError) {
-      throw new Error(`${err.message}\nThe image tests need the image: run \`pnpm image:build\`, then \`pnpm image:test\`.`);
+      throw new Error(
+        `${err.message}\nThe image tests need the image: run \`pnpm image:build\`, then \`pnpm image:test\`.`,
+      );
     }
     throw err;
   }

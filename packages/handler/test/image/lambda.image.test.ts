@@ -12,7 +12,16 @@ import {
   mcpEvent,
   scheduledEvent,
 } from "../../image/events.mjs";
-import { builtImage, lastJsonLine, NUMPY_PANDAS, PLOT, PNG_MAGIC, PROBE, texts, type ToolContent } from "./helpers.js";
+import {
+  builtImage,
+  lastJsonLine,
+  NUMPY_PANDAS,
+  PLOT,
+  PNG_MAGIC,
+  PROBE,
+  texts,
+  type ToolContent,
+} from "./helpers.js";
 
 const TOKEN = "image-test-token-0123456789abcdef";
 let api: RuntimeApi;

@@ -32,7 +32,12 @@ beforeAll(async () => {
   ({ info, rootfs } = await builtImage());
   const port = await freePort();
   // HOST is left to the image (0.0.0.0, as on Fargate), so the token is required.
-  child = spawnImage({ info, rootfs, command: ["server"], env: { PORT: String(port), MCP_AUTH_TOKEN: TOKEN } });
+  child = spawnImage({
+    info,
+    rootfs,
+    command: ["server"],
+    env: { PORT: String(port), MCP_AUTH_TOKEN: TOKEN },
+  });
   base = `http://127.0.0.1:${port}`;
   await waitForHealth(`${base}/health`, child, 90_000);
   client = new Client({ name: "jupyter-mcp-image-test", version: "0.0.0" });
@@ -85,10 +90,12 @@ describe("image, server mode (MCP SDK client over Streamable HTTP)", () => {
   test("without MCP_AUTH_TOKEN the server refuses to listen on 0.0.0.0", async () => {
     const port = await freePort();
     const insecure = spawnImage({ info, rootfs, command: ["server"], env: { PORT: String(port) } });
+    let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
       insecure.exited,
-      new Promise<"running">((r) => setTimeout(() => r("running"), 20_000)),
+      new Promise<"running">((r) => (timer = setTimeout(() => r("running"), 20_000))),
     ]);
+    clearTimeout(timer);
     if (exit === "running") await stopImage(insecure);
     expect(exit).not.toBe("running");
     expect(exit === "running" ? 0 : exit.code).not.toBe(0);
