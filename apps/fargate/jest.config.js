@@ -5,6 +5,7 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json", diagnostics: false }] },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   maxWorkers: 1,
   testTimeout: 60000,
 };

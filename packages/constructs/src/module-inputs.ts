@@ -50,7 +50,7 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
         type: "number",
         default: null,
         description: `${description} Sets ${env}; null keeps the handler's default.`,
-        validation: [rule(`var.${name} == null || var.${name} >= ${min}`, `${name} must be at least ${min}.`)],
+        validation: [rule(`var.${name} == null ? true : var.${name} >= ${min}`, `${name} must be at least ${min}.`)],
       }),
     ] as const;
   const settings = [
@@ -70,7 +70,7 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
       'Comma-separated Python modules the kernel imports on keep-warm pings, e.g. "numpy,pandas,matplotlib". Sets KERNEL_PRELOAD.',
     validation: [
       rule(
-        `var.kernel_preload == null || can(regex("^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$", var.kernel_preload))`,
+        `var.kernel_preload == null ? true : can(regex("^[A-Za-z0-9_.]+(,[A-Za-z0-9_.]+)*$", var.kernel_preload))`,
         "kernel_preload must be a comma-separated list of module names without spaces.",
       ),
     ],

@@ -1,0 +1,74 @@
+import type {} from "cdktf/lib/testing/adapters/jest.js";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository/index.js";
+import { Image } from "@cdktf/provider-docker/lib/image/index.js";
+import {
+  driftedFiles,
+  moduleDirOf,
+  moduleJson,
+  readmeTemplateOf,
+  renderModule,
+} from "@jupyter-mcp/constructs/module-writer";
+import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
+import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import { buildApp, MODULE_NAME } from "../src/stack.js";
+
+const json = moduleJson(buildApp().stack);
+const synthesized = Testing.synth(buildApp().stack);
+const withTerraform = terraformAvailable() ? it : it.skip;
+
+describe(`modules/${MODULE_NAME}`, () => {
+  it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {
+    const files = await renderModule(buildApp().stack, {
+      name: MODULE_NAME,
+      readmeTemplate: await readmeTemplateOf(import.meta.url),
+    });
+    expect(await driftedFiles(moduleDirOf(import.meta.url, MODULE_NAME), files)).toEqual([]);
+  });
+
+  it("requires the aws and docker providers by constraint, configures neither", () => {
+    expect(json.provider).toBeUndefined();
+    expect(json.terraform).toEqual({
+      required_providers: {
+        aws: { source: "hashicorp/aws", version: ">= 6.28" },
+        docker: { source: "kreuzwerker/docker", version: ">= 3.6" },
+      },
+      required_version: ">= 1.5.0",
+    });
+  });
+
+  it("every variable has a type and a description; policy checks pass", () => {
+    expect(checkInterface(json)).toEqual([]);
+    expect(checkPolicies(json)).toEqual([]);
+  });
+
+  it("immutable scanned repository; the build is optional", () => {
+    expect(synthesized).toHaveResourceWithProperties(EcrRepository, {
+      image_tag_mutability: "IMMUTABLE",
+      image_scanning_configuration: { scan_on_push: true },
+    });
+    expect(synthesized).toHaveResourceWithProperties(Image, { count: "${var.create_image_build ? 1 : 0}" });
+  });
+
+  withTerraform("tags by the content of the build inputs (terraform console)", () => {
+    const root = mkdtempSync(join(tmpdir(), "image-ctx-"));
+    try {
+      mkdirSync(join(root, "packages/handler"), { recursive: true });
+      writeFileSync(join(root, "packages/handler/Dockerfile"), "FROM scratch\n");
+      writeFileSync(join(root, "package.json"), "{}\n");
+      const hash = () => consoleEval(json, ["local.image_source_hash"], { build_context: root }).values[0];
+      const first = hash();
+      expect(first).toMatch(/^[0-9a-f]{40}$/);
+      expect(hash()).toBe(first);
+      writeFileSync(join(root, "packages/handler/Dockerfile"), "FROM scratch\nUSER 1000\n");
+      expect(hash()).not.toBe(first);
+      expect(consoleEval(json, ["true"], { repository_name: "Upper" }).ok).toBe(false);
+      expect(consoleEval(json, ["true"], { platform: "linux/s390x" }).ok).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

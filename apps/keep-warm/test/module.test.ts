@@ -1,0 +1,63 @@
+import type {} from "cdktf/lib/testing/adapters/jest.js";
+import { Testing } from "cdktf";
+import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule/index.js";
+import {
+  driftedFiles,
+  moduleDirOf,
+  moduleJson,
+  readmeTemplateOf,
+  renderModule,
+} from "@jupyter-mcp/constructs/module-writer";
+import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
+import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import { buildApp, MODULE_NAME } from "../src/stack.js";
+
+const FN = "arn:aws:lambda:eu-west-1:123456789012:function:jupyter-mcp";
+const json = moduleJson(buildApp().stack);
+const synthesized = Testing.synth(buildApp().stack);
+const withTerraform = terraformAvailable() ? it : it.skip;
+
+describe(`modules/${MODULE_NAME}`, () => {
+  it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {
+    const files = await renderModule(buildApp().stack, {
+      name: MODULE_NAME,
+      readmeTemplate: await readmeTemplateOf(import.meta.url),
+    });
+    expect(await driftedFiles(moduleDirOf(import.meta.url, MODULE_NAME), files)).toEqual([]);
+  });
+
+  it("has no provider or backend configuration", () => {
+    expect(json.provider).toBeUndefined();
+    expect((json.terraform as { backend?: unknown }).backend).toBeUndefined();
+  });
+
+  it("every variable has a type and a description; policy checks pass", () => {
+    expect(checkInterface(json)).toEqual([]);
+    expect(checkPolicies(json)).toEqual([]);
+  });
+
+  it("one schedule per kept-warm environment, payload with the concurrency", () => {
+    expect(synthesized).toHaveResourceWithProperties(SchedulerSchedule, {
+      count: "${var.concurrency}",
+      schedule_expression: "${var.schedule_expression}",
+      state: '${var.enabled ? "ENABLED" : "DISABLED"}',
+      target: expect.objectContaining({
+        input: '${jsonencode({"warmer" = true, "concurrency" = var.concurrency})}',
+      }),
+    });
+  });
+
+  withTerraform("refuses invalid inputs (variable validations)", () => {
+    expect(consoleEval(json, ["true"], { function_arn: FN }).ok).toBe(true);
+    expect(consoleEval(json, ["true"], { function_arn: FN, function_alias_arn: `${FN}:live` }).ok).toBe(true);
+    for (const values of [
+      { function_arn: `${FN}:live` },
+      { function_arn: FN, function_alias_arn: FN },
+      { function_arn: FN, schedule_expression: "every 5 minutes" },
+      { function_arn: FN, concurrency: 0 },
+      { function_arn: FN, concurrency: 1.5 },
+    ]) {
+      expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
+    }
+  });
+});
