@@ -50,7 +50,7 @@ export async function imageInfo(image = DEFAULT_IMAGE) {
     user: cfg.User ?? "",
     workingDir: cfg.WorkingDir || "/",
     labels: cfg.Labels ?? {},
-    healthcheck: cfg.Healthcheck ?? info.HealthCheck ?? null,
+    healthcheck: cfg.Healthcheck ?? info.Healthcheck ?? info.HealthCheck ?? null,
   };
 }
 
