@@ -10,7 +10,7 @@
 // namespaces.
 import { spawn, execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdirSync, rmSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout, clearTimeout } from "node:timers";
@@ -78,7 +78,18 @@ export async function exportRootfs(info) {
   writeFileSync(join(tmp, ".jupyter-mcp-complete"), info.id + "\n");
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
+  pruneRootfsCache(dir);
   return dir;
+}
+
+/** Each export is the size of the image: keep the two most recent ones (an old and a new build). */
+function pruneRootfsCache(keep) {
+  const entries = readdirSync(ROOTFS_CACHE)
+    .map((name) => join(ROOTFS_CACHE, name))
+    .filter((p) => p !== keep && !p.includes(".partial-"))
+    .map((p) => ({ p, t: statSync(p).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { p } of entries.slice(1)) rmSync(p, { recursive: true, force: true });
 }
 
 /** The variables Lambda sets for a function (fake credentials), on top of the image's ENV. */
