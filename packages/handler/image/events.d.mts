@@ -12,4 +12,12 @@ export declare function mcpEvent(
 ): Record<string, unknown>;
 export declare const initializeParams: Record<string, unknown>;
 export declare function scheduledEvent(opts?: { rule?: string }): Record<string, unknown>;
-export declare function jsonRpcFromResult(result: unknown): any;
+/** A JSON-RPC response; `result` is left loose on purpose (tests read into MCP results). */
+export interface JsonRpcMessage {
+  jsonrpc: "2.0";
+  id?: number | string | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  result?: any;
+  error?: { code: number; message: string; data?: unknown };
+}
+export declare function jsonRpcFromResult(result: unknown): JsonRpcMessage;
