@@ -1,6 +1,7 @@
 import { startHttpServer } from "./http/node-server.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./log.js";
+import { quietLibraryChatter } from "./quiet.js";
 
 // The local / Fargate entry: `node dist/server.js` (what `pnpm start` runs).
 const config = (() => {
@@ -15,6 +16,7 @@ const config = (() => {
   }
 })();
 const log = createLogger(config.logLevel);
+quietLibraryChatter(config.logLevel);
 
 try {
   const running = await startHttpServer(config, log);

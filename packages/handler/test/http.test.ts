@@ -43,7 +43,11 @@ describe("the Fetch handler over HTTP", () => {
 
   test("the original's curl examples work: no Accept header, POST /mcp and POST /", async () => {
     for (const path of ["/mcp", "/"]) {
-      const res = await fetch(`${server.url}${path}`, { method: "POST", headers: auth, body: JSON.stringify(initialize) });
+      const res = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify(initialize),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
       const body = (await res.json()) as { result: { serverInfo: { name: string } } };
@@ -52,7 +56,12 @@ describe("the Fetch handler over HTTP", () => {
     for (const accept of ["*/*", "application/json"]) {
       const res = await rpc(
         server.url,
-        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "execute_code", arguments: { code: 'print("Hello from Lambda!")' } } },
+        {
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "execute_code", arguments: { code: 'print("Hello from Lambda!")' } },
+        },
         { ...auth, accept },
       );
       expect(res.status).toBe(200);
@@ -110,7 +119,11 @@ describe("the Fetch handler over HTTP", () => {
   test("a request whose Host or Origin is not loopback is refused (DNS rebinding)", async () => {
     const app = server.runtime.app;
     const evilHost = await app(
-      new Request("http://127.0.0.1/mcp", { method: "POST", headers: { ...auth, host: "evil.example:8080" }, body: JSON.stringify(initialize) }),
+      new Request("http://127.0.0.1/mcp", {
+        method: "POST",
+        headers: { ...auth, host: "evil.example:8080" },
+        body: JSON.stringify(initialize),
+      }),
     );
     expect(evilHost.status).toBe(403);
     const evilOrigin = await app(
@@ -134,7 +147,12 @@ describe("the Fetch handler over HTTP", () => {
   test("after every bad request the server still serves", async () => {
     const res = await rpc(
       server.url,
-      { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "execute_code", arguments: { code: "'up'" } } },
+      {
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "execute_code", arguments: { code: "'up'" } },
+      },
       auth,
     );
     expect(res.status).toBe(200);

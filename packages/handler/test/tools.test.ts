@@ -82,14 +82,18 @@ describe("tools over MCP", () => {
   });
 
   test("get_variables and inspect_variable show state without changing it", async () => {
-    await call(client, "execute_code", { code: "import numpy as np\narr = np.arange(12).reshape(3, 4)\nname = 'x'" });
+    await call(client, "execute_code", {
+      code: "import numpy as np\narr = np.arange(12).reshape(3, 4)\nname = 'x'",
+    });
     const vars = await call(client, "get_variables");
     const list = (vars.structuredContent as { variables: { name: string; type: string; shape?: number[] }[] })
       .variables;
     expect(list.find((v) => v.name === "arr")).toMatchObject({ type: "ndarray", shape: [3, 4] });
     expect(list.find((v) => v.name === "np")).toBeUndefined();
     const inspected = await call(client, "inspect_variable", { name: "arr" });
-    expect(inspected.structuredContent).toMatchObject({ variable: { name: "arr", dtype: "int64", shape: [3, 4] } });
+    expect(inspected.structuredContent).toMatchObject({
+      variable: { name: "arr", dtype: "int64", shape: [3, 4] },
+    });
     const count = structured(await call(client, "execute_code", { code: "1" })).execution_count;
     const again = structured(await call(client, "execute_code", { code: "2" })).execution_count;
     expect(again).toBe((count ?? 0) + 1);
@@ -115,7 +119,11 @@ describe("tools over MCP", () => {
 
   test("get_kernel_status reports the kernel", async () => {
     const result = await call(client, "get_kernel_status");
-    expect(result.structuredContent).toMatchObject({ state: "idle", kernelName: "python3", server: "running" });
+    expect(result.structuredContent).toMatchObject({
+      state: "idle",
+      kernelName: "python3",
+      server: "running",
+    });
   });
 
   test("eight concurrent execute_code calls each get exactly their own output", async () => {
@@ -130,7 +138,9 @@ describe("tools over MCP", () => {
       );
       results.forEach((result, i) => {
         const text = textOf(result);
-        expect(text).toBe(`call-${i}-line 0\ncall-${i}-line 1\ncall-${i}-line 2\nOut[${structured(result).execution_count}]: ${i * 100}\n`);
+        expect(text).toBe(
+          `call-${i}-line 0\ncall-${i}-line 1\ncall-${i}-line 2\nOut[${structured(result).execution_count}]: ${i * 100}\n`,
+        );
       });
     } finally {
       await Promise.all(clients.map((c) => c.close()));

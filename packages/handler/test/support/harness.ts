@@ -44,7 +44,9 @@ export async function call(
   name: string,
   args: Record<string, unknown> = {},
 ): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+  return (await client.callTool({ name, arguments: args }, undefined, {
+    timeout: 120_000,
+  })) as CallToolResult;
 }
 
 export function textOf(result: CallToolResult): string {

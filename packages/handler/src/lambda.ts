@@ -1,0 +1,116 @@
+import type { Context } from "aws-lambda";
+import {
+  detectEventKind,
+  parseKeepWarm,
+  toFetchRequest,
+  toLambdaResult,
+  UnsupportedEventError,
+  MalformedEventError,
+} from "@jupyter-mcp/event-adapter";
+import { resolveAuthToken } from "./auth-token.js";
+import { loadConfig } from "./config.js";
+import { budgetFor } from "./lambda-budget.js";
+import { createLogger } from "./log.js";
+import { quietLibraryChatter } from "./quiet.js";
+import { createRuntime, type Runtime } from "./runtime.js";
+
+// Lambda entry: `handler` in dist/lambda.js. Jupyter and the kernel start at module scope, inside
+// Lambda's init phase, and are reused for as long as the container stays warm.
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+quietLibraryChatter(config.logLevel);
+
+interface Ready {
+  runtime?: Runtime;
+  error?: string;
+}
+
+async function init(): Promise<Ready> {
+  const started = performance.now();
+  try {
+    const authToken = await resolveAuthToken(config);
+    if (!authToken && !config.allowInsecure) {
+      throw new Error(
+        "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
+          "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).",
+      );
+    }
+    const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false });
+    await runtime.session.warm();
+    log.info("init", {
+      durationMs: Math.round(performance.now() - started),
+      auth: authToken ? "bearer" : "front-door",
+    });
+    return { runtime };
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log.error("init failed", { error });
+    return { error };
+  }
+}
+
+let ready: Ready = await init();
+
+export async function handler(event: unknown, context: Context): Promise<unknown> {
+  const started = performance.now();
+  const kind = detectEventKind(event);
+  const line: Record<string, unknown> = { requestId: context.awsRequestId, eventType: kind };
+  try {
+    if (!ready.runtime) ready = await init();
+    const runtime = ready.runtime;
+
+    const ping = parseKeepWarm(event);
+    if (ping) {
+      if (runtime) await runtime.session.warm();
+      // Holding concurrent pings a moment makes Lambda spread them over distinct containers.
+      if (ping.concurrency > 1) await new Promise((r) => setTimeout(r, 150));
+      line.route = "keep-warm";
+      line.status = runtime ? 200 : 503;
+      line.kernel = runtime?.session.status().state ?? "unavailable";
+      return {
+        warmed: runtime !== undefined,
+        source: ping.source,
+        kernel: line.kernel,
+        ...(ready.error ? { error: ready.error } : {}),
+      };
+    }
+    const request = toFetchRequest(event, {
+      requestId: context.awsRequestId,
+      ...(config.basePath ? { basePath: config.basePath } : {}),
+    });
+    line.route = `${request.method} ${new URL(request.url).pathname}`;
+    const response = runtime
+      ? await runtime.app(request, { budgetMs: budgetFor(kind, context.getRemainingTimeInMillis()) })
+      : Response.json(
+          { error: "unavailable", message: `The server could not start: ${ready.error}` },
+          { status: 503 },
+        );
+    line.status = response.status;
+    line.kernel = runtime?.session.status().state ?? "unavailable";
+    return await toLambdaResult(response, event);
+  } catch (err) {
+    if (err instanceof UnsupportedEventError || err instanceof MalformedEventError) {
+      line.status = 400;
+      return {
+        statusCode: 400,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ error: "unsupported_event", message: err.message }),
+      };
+    }
+    line.status = 500;
+    line.error = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    line.durationMs = Math.round(performance.now() - started);
+    log.info("request", line);
+  }
+}
+
+/** Stops the kernel and the Jupyter server; Lambda sends SIGTERM before it retires a container. */
+export async function shutdown(): Promise<void> {
+  await ready.runtime?.stop();
+  ready = {};
+}
+process.once("SIGTERM", () => {
+  void shutdown().finally(() => process.exit(0));
+});
