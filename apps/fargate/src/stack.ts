@@ -25,7 +25,8 @@ export class FargateStack extends ModuleStack {
     const name = this.variable("name", {
       type: "string",
       default: "jupyter-mcp",
-      description: "Name of the service; also the prefix of the cluster, ALB, target group, roles and log group.",
+      description:
+        "Name of the service; also the prefix of the cluster, ALB, target group, roles and log group.",
       validation: [
         rule(
           'can(regex("^[A-Za-z0-9-]{1,32}$", var.name))',
@@ -35,7 +36,7 @@ export class FargateStack extends ModuleStack {
     }).stringValue;
     const imageUri = this.variable("image_uri", {
       type: "string",
-      description: "Image URI of the server (tag or digest); the task runs it with command [\"server\"].",
+      description: 'Image URI of the server (tag or digest); the task runs it with command ["server"].',
     }).stringValue;
     const repoArn = this.variable("ecr_repository_arn", {
       type: "string",
@@ -70,7 +71,8 @@ export class FargateStack extends ModuleStack {
     }).listValue;
     const albSubnetIds = this.variable("alb_subnet_ids", {
       type: "list(string)",
-      description: "Subnets for the ALB, in at least two Availability Zones (public subnets for an internet-facing ALB).",
+      description:
+        "Subnets for the ALB, in at least two Availability Zones (public subnets for an internet-facing ALB).",
       validation: [rule("length(var.alb_subnet_ids) >= 2", "alb_subnet_ids needs at least two subnets.")],
     }).listValue;
     const internal = this.variable("internal", {
@@ -117,7 +119,10 @@ export class FargateStack extends ModuleStack {
       default: 1024,
       description: "Task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).",
       validation: [
-        rule("contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)", "cpu must be a Fargate CPU size."),
+        rule(
+          "contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)",
+          "cpu must be a Fargate CPU size.",
+        ),
       ],
     }).numberValue;
     const memory = this.variable("memory", {
@@ -130,7 +135,12 @@ export class FargateStack extends ModuleStack {
       type: "string",
       default: "ARM64",
       description: 'Task CPU architecture: "ARM64" or "X86_64". Must match the image.',
-      validation: [rule('contains(["ARM64", "X86_64"], var.cpu_architecture)', 'cpu_architecture must be "ARM64" or "X86_64".')],
+      validation: [
+        rule(
+          'contains(["ARM64", "X86_64"], var.cpu_architecture)',
+          'cpu_architecture must be "ARM64" or "X86_64".',
+        ),
+      ],
     }).stringValue;
     const minCapacity = this.variable("min_capacity", {
       type: "number",
@@ -142,7 +152,8 @@ export class FargateStack extends ModuleStack {
     const maxCapacity = this.variable("max_capacity", {
       type: "number",
       default: 1,
-      description: "Most tasks (CPU target tracking scales between min and max). 1 keeps a single shared kernel.",
+      description:
+        "Most tasks (CPU target tracking scales between min and max). 1 keeps a single shared kernel.",
       validation: [rule("var.max_capacity >= 1", "max_capacity must be at least 1.")],
     }).numberValue;
     const cpuTarget = this.variable("cpu_target_utilization", {
@@ -150,7 +161,10 @@ export class FargateStack extends ModuleStack {
       default: 60,
       description: "Average CPU utilization (%) the autoscaling policy aims for.",
       validation: [
-        rule("var.cpu_target_utilization > 0 && var.cpu_target_utilization <= 100", "cpu_target_utilization must be 1-100."),
+        rule(
+          "var.cpu_target_utilization > 0 && var.cpu_target_utilization <= 100",
+          "cpu_target_utilization must be 1-100.",
+        ),
       ],
     }).numberValue;
     const logs = logVariables(this);
@@ -163,7 +177,8 @@ export class FargateStack extends ModuleStack {
     const secretArn = this.variable("auth_token_secret_arn", {
       type: "string",
       default: "",
-      description: "ARN of an existing secret whose SecretString is the bearer token (given to the container as MCP_AUTH_TOKEN).",
+      description:
+        "ARN of an existing secret whose SecretString is the bearer token (given to the container as MCP_AUTH_TOKEN).",
       validation: [
         rule(
           'var.auth_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.auth_token_secret_arn))',
@@ -174,7 +189,8 @@ export class FargateStack extends ModuleStack {
     const tokenKms = this.variable("auth_token_kms_key_arn", {
       type: "string",
       default: "",
-      description: "Customer managed KMS key of the token secret (grants kms:Decrypt on it); also encrypts a created secret.",
+      description:
+        "Customer managed KMS key of the token secret (grants kms:Decrypt on it); also encrypts a created secret.",
     }).stringValue;
     const environment = handlerSettingsVariables(this);
     const tags = tagsVariable(this);
@@ -215,10 +231,19 @@ export class FargateStack extends ModuleStack {
       context,
     });
 
-    this.output("url", { value: svc.url, description: "Base URL of the service (https:// with a certificate)." });
+    this.output("url", {
+      value: svc.url,
+      description: "Base URL of the service (https:// with a certificate).",
+    });
     this.output("mcp_url", { value: `${svc.url}/mcp`, description: "The MCP endpoint to give to clients." });
-    this.output("alb_dns_name", { value: svc.alb.dnsName, description: "DNS name of the ALB (point your record here)." });
-    this.output("alb_zone_id", { value: svc.alb.zoneId, description: "Hosted zone of the ALB, for a Route 53 alias." });
+    this.output("alb_dns_name", {
+      value: svc.alb.dnsName,
+      description: "DNS name of the ALB (point your record here).",
+    });
+    this.output("alb_zone_id", {
+      value: svc.alb.zoneId,
+      description: "Hosted zone of the ALB, for a Route 53 alias.",
+    });
     this.output("alb_arn", { value: svc.alb.arn, description: "ARN of the ALB." });
     this.output("alb_security_group_id", {
       value: svc.albSecurityGroup.id,
@@ -228,9 +253,15 @@ export class FargateStack extends ModuleStack {
       value: svc.taskSecurityGroup.id,
       description: "Security group of the tasks (admits the ALB only).",
     });
-    this.output("cluster_arn", { value: svc.clusterArn, description: "ARN of the ECS cluster (created or given)." });
+    this.output("cluster_arn", {
+      value: svc.clusterArn,
+      description: "ARN of the ECS cluster (created or given).",
+    });
     this.output("service_name", { value: svc.service.name, description: "Name of the ECS service." });
-    this.output("task_definition_arn", { value: svc.taskDefinition.arn, description: "ARN of the task definition." });
+    this.output("task_definition_arn", {
+      value: svc.taskDefinition.arn,
+      description: "ARN of the task definition.",
+    });
     this.output("execution_role_arn", {
       value: svc.executionRole.arn,
       description: "ECS execution role (pulls the image, writes logs, reads the token secret).",

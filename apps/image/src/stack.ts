@@ -47,7 +47,12 @@ export class ImageStack extends ModuleStack {
       type: "string",
       default: "linux/arm64",
       description: 'Image platform: "linux/arm64" (for architecture arm64 / ARM64) or "linux/amd64".',
-      validation: [rule('contains(["linux/arm64", "linux/amd64"], var.platform)', "platform must be linux/arm64 or linux/amd64.")],
+      validation: [
+        rule(
+          'contains(["linux/arm64", "linux/amd64"], var.platform)',
+          "platform must be linux/arm64 or linux/amd64.",
+        ),
+      ],
     }).stringValue;
     const imageTag = this.variable("image_tag", {
       type: "string",
@@ -75,7 +80,9 @@ export class ImageStack extends ModuleStack {
       type: "number",
       default: 7,
       description: "The lifecycle policy expires untagged images after this many days.",
-      validation: [rule("var.untagged_image_expiry_days >= 1", "untagged_image_expiry_days must be at least 1.")],
+      validation: [
+        rule("var.untagged_image_expiry_days >= 1", "untagged_image_expiry_days must be at least 1."),
+      ],
     }).numberValue;
     const tags = tagsVariable(this);
 
@@ -99,7 +106,10 @@ export class ImageStack extends ModuleStack {
       context,
     });
 
-    this.output("repository_name", { value: image.repository.name, description: "Name of the ECR repository." });
+    this.output("repository_name", {
+      value: image.repository.name,
+      description: "Name of the ECR repository.",
+    });
     this.output("repository_arn", {
       value: image.repository.arn,
       description: "ARN of the ECR repository (the fargate module's ecr_repository_arn).",

@@ -17,12 +17,16 @@ export class KeepWarmStack extends ModuleStack {
       default: "jupyter-mcp",
       description: "Prefix of the schedules' and the role's names (usually the function name).",
       validation: [
-        rule('can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))', "name must be 1-40 letters, digits, hyphens or underscores."),
+        rule(
+          'can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))',
+          "name must be 1-40 letters, digits, hyphens or underscores.",
+        ),
       ],
     }).stringValue;
     const functionArn = this.variable("function_arn", {
       type: "string",
-      description: "Unqualified ARN of the function to keep warm (the lambda-http-api module's function_arn).",
+      description:
+        "Unqualified ARN of the function to keep warm (the lambda-http-api module's function_arn).",
       validation: [
         rule(
           'can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+$", var.function_arn))',
@@ -98,8 +102,14 @@ export class KeepWarmStack extends ModuleStack {
       value: `\${${warm.schedule.fqn}[*].arn}`,
       description: "ARNs of the schedules.",
     });
-    this.output("role_arn", { value: warm.role.arn, description: "Role EventBridge Scheduler assumes to invoke." });
-    this.output("target_arn", { value: warm.target, description: "What the schedules invoke (alias or function)." });
+    this.output("role_arn", {
+      value: warm.role.arn,
+      description: "Role EventBridge Scheduler assumes to invoke.",
+    });
+    this.output("target_arn", {
+      value: warm.target,
+      description: "What the schedules invoke (alias or function).",
+    });
   }
 }
 

@@ -53,14 +53,20 @@ export class LambdaHttpApiStack extends ModuleStack {
       type: "string",
       default: "arm64",
       description: 'Instruction set of the function: "arm64" or "x86_64". Must match the image.',
-      validation: [rule('contains(["arm64", "x86_64"], var.architecture)', 'architecture must be "arm64" or "x86_64".')],
+      validation: [
+        rule('contains(["arm64", "x86_64"], var.architecture)', 'architecture must be "arm64" or "x86_64".'),
+      ],
     }).stringValue;
     const memorySize = this.variable("memory_size", {
       type: "number",
       default: 2048,
-      description: "Memory of the function in MB (CPU scales with it). The kernel and its libraries live here.",
+      description:
+        "Memory of the function in MB (CPU scales with it). The kernel and its libraries live here.",
       validation: [
-        rule("var.memory_size >= 512 && var.memory_size <= 10240", "memory_size must be between 512 and 10240."),
+        rule(
+          "var.memory_size >= 512 && var.memory_size <= 10240",
+          "memory_size must be between 512 and 10240.",
+        ),
       ],
     }).numberValue;
     const timeout = this.variable("timeout", {
@@ -96,7 +102,10 @@ export class LambdaHttpApiStack extends ModuleStack {
       description:
         "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions.",
       validation: [
-        rule("var.provisioned_concurrent_executions >= 0", "provisioned_concurrent_executions must be 0 or more."),
+        rule(
+          "var.provisioned_concurrent_executions >= 0",
+          "provisioned_concurrent_executions must be 0 or more.",
+        ),
       ],
     }).numberValue;
     const logs = logVariables(this);
@@ -242,14 +251,23 @@ export class LambdaHttpApiStack extends ModuleStack {
       value: `${endpoint}/mcp`,
       description: "The MCP endpoint to give to clients (Streamable HTTP).",
     });
-    this.output("health_url", { value: `${endpoint}/health`, description: "Unauthenticated health check URL." });
+    this.output("health_url", {
+      value: `${endpoint}/health`,
+      description: "Unauthenticated health check URL.",
+    });
     this.output("function_url", {
       value: api.functionUrlValue,
       description: "Lambda function URL (null unless create_function_url); append /mcp.",
     });
     this.output("api_id", { value: api.api.id, description: "ID of the HTTP API." });
-    this.output("function_name", { value: fn.function.functionName, description: "Name of the Lambda function." });
-    this.output("function_arn", { value: fn.function.arn, description: "ARN of the Lambda function (unqualified)." });
+    this.output("function_name", {
+      value: fn.function.functionName,
+      description: "Name of the Lambda function.",
+    });
+    this.output("function_arn", {
+      value: fn.function.arn,
+      description: "ARN of the Lambda function (unqualified).",
+    });
     this.output("function_alias_arn", {
       value: fn.alias.arn,
       description: "ARN of the `live` alias that everything invokes; give it to the keep-warm module.",

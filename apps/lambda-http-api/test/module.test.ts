@@ -58,7 +58,8 @@ describe(`modules/${MODULE_NAME}`, () => {
     });
     expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, {
       route_key: "POST /mcp",
-      authorization_type: '${(var.auth_type == "jwt") ? "JWT" : (var.auth_type == "iam") ? "AWS_IAM" : "NONE"}',
+      authorization_type:
+        '${(var.auth_type == "jwt") ? "JWT" : (var.auth_type == "iam") ? "AWS_IAM" : "NONE"}',
     });
     expect(synthesized).toHaveResourceWithProperties(Apigatewayv2Route, {
       route_key: "GET /health",
@@ -88,7 +89,12 @@ describe(`modules/${MODULE_NAME}`, () => {
         default_timeout_seconds: 30,
         environment_variables: { MCP_BASE_PATH: "/x" },
       }).values,
-    ).toEqual([false, false, true, { KERNEL_PRELOAD: "numpy,pandas", MCP_DEFAULT_TIMEOUT_SECONDS: "30", MCP_BASE_PATH: "/x" }]);
+    ).toEqual([
+      false,
+      false,
+      true,
+      { KERNEL_PRELOAD: "numpy,pandas", MCP_DEFAULT_TIMEOUT_SECONDS: "30", MCP_BASE_PATH: "/x" },
+    ]);
     expect(consoleEval(json, exprs, { image_uri: IMAGE, auth_type: "jwt" }).values.slice(0, 3)).toEqual([
       false,
       false,
@@ -109,6 +115,8 @@ describe(`modules/${MODULE_NAME}`, () => {
     for (const values of bad) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
     }
-    expect(consoleEval(json, ["true"], { image_uri: `${IMAGE.split(":")[0]}@sha256:${"a".repeat(64)}` }).ok).toBe(true);
+    expect(
+      consoleEval(json, ["true"], { image_uri: `${IMAGE.split(":")[0]}@sha256:${"a".repeat(64)}` }).ok,
+    ).toBe(true);
   });
 });

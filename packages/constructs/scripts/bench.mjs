@@ -41,7 +41,9 @@ function bench(label, code, cwd = pkg, n = runs) {
   return { label, ms: median(results.map((r) => r.ms)), mb: median(results.map((r) => r.maxRss)) / 1024, n };
 }
 
-const apps = readdirSync(join(root, "apps")).filter((a) => existsSync(join(root, "apps", a, "src", "stack.ts")));
+const apps = readdirSync(join(root, "apps")).filter((a) =>
+  existsSync(join(root, "apps", a, "src", "stack.ts")),
+);
 for (const app of apps) {
   const dir = join(root, "apps", app);
   if (!existsSync(join(dir, "dist", "src", "stack.js"))) {
@@ -73,5 +75,7 @@ const rows = [
 const w = Math.max(...rows.map((r) => r.label.length));
 console.log(`${"case".padEnd(w)}  ${"time (ms)".padStart(10)}  ${"peak RSS (MB)".padStart(13)}  runs`);
 for (const r of rows) {
-  console.log(`${r.label.padEnd(w)}  ${r.ms.toFixed(0).padStart(10)}  ${r.mb.toFixed(0).padStart(13)}  ${r.n}`);
+  console.log(
+    `${r.label.padEnd(w)}  ${r.ms.toFixed(0).padStart(10)}  ${r.mb.toFixed(0).padStart(13)}  ${r.n}`,
+  );
 }

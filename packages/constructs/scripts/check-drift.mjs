@@ -12,7 +12,9 @@ for (const app of readdirSync(join(root, "apps"))) {
   const dir = join(root, "apps", app);
   if (!existsSync(join(dir, "main.ts"))) continue;
   const build = spawnSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: dir, stdio: "inherit" });
-  const check = build.status === 0 && spawnSync(process.execPath, ["dist/main.js", "--check"], { cwd: dir, stdio: "inherit" });
+  const check =
+    build.status === 0 &&
+    spawnSync(process.execPath, ["dist/main.js", "--check"], { cwd: dir, stdio: "inherit" });
   if (!check || check.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

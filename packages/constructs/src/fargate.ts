@@ -99,7 +99,10 @@ export class McpFargate extends Construct {
           count,
           name: props.name,
           setting: [
-            { name: "containerInsights", value: pick(props.enableContainerInsights ?? true, "enabled", "disabled") },
+            {
+              name: "containerInsights",
+              value: pick(props.enableContainerInsights ?? true, "enabled", "disabled"),
+            },
           ],
           tags,
         }),
@@ -118,7 +121,8 @@ export class McpFargate extends Construct {
     // Execution role: what ECS needs to start the task, nothing the code inside can use.
     this.executionRole = new IamRole(this, "execution-role", {
       name: `${props.name}-ecs-execution`,
-      assumeRolePolicy: assumeRoleDocument(this, "execution-assume", "ecs-tasks.amazonaws.com", ctx.accountId).json,
+      assumeRolePolicy: assumeRoleDocument(this, "execution-assume", "ecs-tasks.amazonaws.com", ctx.accountId)
+        .json,
       tags,
     });
     rolePolicy(this, "execution", this.executionRole, true, [
@@ -137,7 +141,11 @@ export class McpFargate extends Construct {
     ]);
     const token = props.authToken;
     rolePolicy(this, "execution-secret", this.executionRole, token.usesSecret, [
-      { sid: "ReadAuthTokenSecret", actions: ["secretsmanager:GetSecretValue"], resources: [token.secretArn] },
+      {
+        sid: "ReadAuthTokenSecret",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [token.secretArn],
+      },
     ]);
     if (token.kmsKeyArn !== undefined) {
       rolePolicy(this, "execution-kms", this.executionRole, token.usesKms, [
@@ -148,7 +156,8 @@ export class McpFargate extends Construct {
     // Task role: the identity of the code (and of the kernel). No permissions by default.
     this.taskRole = new IamRole(this, "task-role", {
       name: `${props.name}-ecs-task`,
-      assumeRolePolicy: assumeRoleDocument(this, "task-assume", "ecs-tasks.amazonaws.com", ctx.accountId).json,
+      assumeRolePolicy: assumeRoleDocument(this, "task-assume", "ecs-tasks.amazonaws.com", ctx.accountId)
+        .json,
       tags,
     });
 
@@ -222,9 +231,7 @@ export class McpFargate extends Construct {
     ];
     for (const [label, port, cond] of listenerPorts) {
       if (cond === false) continue;
-      const count = TerraformCount.of(
-        Token.asNumber(pick(cond, Fn.lengthOf(cidrs), 0)),
-      );
+      const count = TerraformCount.of(Token.asNumber(pick(cond, Fn.lengthOf(cidrs), 0)));
       new VpcSecurityGroupIngressRule(this, `alb-in-${label}`, {
         count,
         securityGroupId: this.albSecurityGroup.id,
@@ -317,7 +324,9 @@ export class McpFargate extends Construct {
           loadBalancerArn: this.alb.arn,
           port: 80,
           protocol: "HTTP",
-          defaultAction: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
+          defaultAction: [
+            { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
+          ],
           tags,
         }),
     );
@@ -349,10 +358,14 @@ export class McpFargate extends Construct {
         securityGroups: [this.taskSecurityGroup.id],
         assignPublicIp: false,
       },
-      loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: "mcp", containerPort: CONTAINER_PORT }],
+      loadBalancer: [
+        { targetGroupArn: this.targetGroup.arn, containerName: "mcp", containerPort: CONTAINER_PORT },
+      ],
       propagateTags: "SERVICE",
       lifecycle: { ignoreChanges: ["desired_count"] },
-      dependsOn: [this.httpsListener, this.httpForwardListener].filter((l): l is LbListener => l !== undefined),
+      dependsOn: [this.httpsListener, this.httpForwardListener].filter(
+        (l): l is LbListener => l !== undefined,
+      ),
       tags,
     });
 

@@ -211,5 +211,10 @@ export class McpHttpApi extends Construct {
 }
 
 function slug(routeKey: string): string {
-  return routeKey.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "") || "root";
+  return (
+    routeKey
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/-+$/, "") || "root"
+  );
 }

@@ -103,7 +103,11 @@ export class McpFunction extends Construct {
     const token = props.authToken;
     if (token) {
       rolePolicy(this, "auth-secret", this.role, token.usesSecret, [
-        { sid: "ReadAuthTokenSecret", actions: ["secretsmanager:GetSecretValue"], resources: [token.secretArn] },
+        {
+          sid: "ReadAuthTokenSecret",
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [token.secretArn],
+        },
       ]);
       rolePolicy(this, "auth-ssm", this.role, token.usesSsm, [
         { sid: "ReadAuthTokenParameter", actions: ["ssm:GetParameter"], resources: [token.ssmParameterArn] },

@@ -87,7 +87,11 @@ export class McpImage extends Construct {
           {
             rulePriority: 2,
             description: "Keep the most recent tagged images",
-            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: props.keepImages ?? 20 },
+            selection: {
+              tagStatus: "any",
+              countType: "imageCountMoreThan",
+              countNumber: props.keepImages ?? 20,
+            },
             action: { type: "expire" },
           },
         ],
@@ -117,7 +121,12 @@ export class McpImage extends Construct {
     });
 
     const buildContext = props.buildContext ?? "${path.module}/../..";
-    const globs = props.sourceGlobs ?? ["packages/handler/**", "packages/event-adapter/**", "package.json", "pnpm-lock.yaml"];
+    const globs = props.sourceGlobs ?? [
+      "packages/handler/**",
+      "packages/event-adapter/**",
+      "package.json",
+      "pnpm-lock.yaml",
+    ];
     // In an expression, a token renders bare (local.x) and a literal must be quoted.
     const ctxExpr = Token.isUnresolved(buildContext) ? buildContext : JSON.stringify(buildContext);
     const files = globs.map((g) => `fileset(${ctxExpr}, ${JSON.stringify(g)})`).join(", ");

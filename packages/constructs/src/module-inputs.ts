@@ -33,7 +33,8 @@ export function logVariables(stack: ModuleStack): { retentionDays: number; kmsKe
   const kms = stack.variable("cloudwatch_logs_kms_key_id", {
     type: "string",
     default: "",
-    description: "KMS key ARN to encrypt the log groups with; the CloudWatch Logs default encryption when empty.",
+    description:
+      "KMS key ARN to encrypt the log groups with; the CloudWatch Logs default encryption when empty.",
   });
   return { retentionDays: retention.numberValue, kmsKeyArn: kms.stringValue };
 }
@@ -50,7 +51,9 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
         type: "number",
         default: null,
         description: `${description} Sets ${env}; null keeps the handler's default.`,
-        validation: [rule(`var.${name} == null ? true : var.${name} >= ${min}`, `${name} must be at least ${min}.`)],
+        validation: [
+          rule(`var.${name} == null ? true : var.${name} >= ${min}`, `${name} must be at least ${min}.`),
+        ],
       }),
     ] as const;
   const settings = [
@@ -60,8 +63,18 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
       "Execution timeout for a tool call that names none, in seconds.",
       1,
     ),
-    num("max_timeout_seconds", "MCP_MAX_TIMEOUT_SECONDS", "Largest execution timeout a client may ask for, in seconds.", 1),
-    num("max_output_chars", "MCP_MAX_OUTPUT_CHARS", "Output longer than this many characters is truncated.", 1),
+    num(
+      "max_timeout_seconds",
+      "MCP_MAX_TIMEOUT_SECONDS",
+      "Largest execution timeout a client may ask for, in seconds.",
+      1,
+    ),
+    num(
+      "max_output_chars",
+      "MCP_MAX_OUTPUT_CHARS",
+      "Output longer than this many characters is truncated.",
+      1,
+    ),
   ];
   const preload = stack.variable("kernel_preload", {
     type: "string",
@@ -81,13 +94,20 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
     description:
       "Extra environment variables for the server (e.g. MCP_BASE_PATH, MCP_WORKSPACE_BUCKET); they win over the module's own.",
   });
-  const entries = [...settings.map(([env, v]) => `${env} = ${v.stringValue}`), `KERNEL_PRELOAD = ${preload.stringValue}`];
+  const entries = [
+    ...settings.map(([env, v]) => `${env} = ${v.stringValue}`),
+    `KERNEL_PRELOAD = ${preload.stringValue}`,
+  ];
   // A raw expression in a local: drop the nulls so unset tunables stay unset.
   const tunables = new TerraformLocal(
     stack,
     "handler_tunables",
     `\${{for k, v in {${entries.join(", ")}} : k => tostring(v) if v != null}}`,
   );
-  const local = new TerraformLocal(stack, "handler_environment", Fn.merge([tunables.asStringMap, extra.value]));
+  const local = new TerraformLocal(
+    stack,
+    "handler_environment",
+    Fn.merge([tunables.asStringMap, extra.value]),
+  );
   return local.asStringMap;
 }

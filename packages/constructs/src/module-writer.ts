@@ -89,9 +89,11 @@ export function inputsTable(json: { [k: string]: Json }): string {
     const def = required ? "n/a" : code(JSON.stringify(v.default));
     return `| ${code(name)} | ${cell(v.description ?? "")} | ${code(v.type ?? "any")} | ${def} | ${required ? "yes" : "no"} |`;
   });
-  return ["| Name | Description | Type | Default | Required |", "| --- | --- | --- | --- | --- |", ...rows].join(
-    "\n",
-  );
+  return [
+    "| Name | Description | Type | Default | Required |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 export function outputsTable(json: { [k: string]: Json }): string {

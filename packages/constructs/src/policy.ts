@@ -56,7 +56,8 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
       const actions = asList<string>(st.actions);
       const res = asList<string>(st.resources);
       for (const a of actions) {
-        if (a.includes("*")) add("CKV_AWS_63", `data.aws_iam_policy_document.${name}`, `wildcard action ${a}`);
+        if (a.includes("*"))
+          add("CKV_AWS_63", `data.aws_iam_policy_document.${name}`, `wildcard action ${a}`);
       }
       if (res.includes("*") && !actions.every((a) => RESOURCE_STAR_ALLOWED.includes(a))) {
         add("CKV_AWS_355", `data.aws_iam_policy_document.${name}`, `resource "*" for ${actions.join(", ")}`);
@@ -102,7 +103,8 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
   // CKV_AWS_76: access logs on API stages.
   for (const [name, r] of resources(json, "aws_apigatewayv2_stage")) {
     const s = r.access_log_settings as Obj | undefined;
-    if (!s?.destination_arn || !s.format) add("CKV_AWS_76", `aws_apigatewayv2_stage.${name}`, "no access logs");
+    if (!s?.destination_arn || !s.format)
+      add("CKV_AWS_76", `aws_apigatewayv2_stage.${name}`, "no access logs");
   }
 
   // CKV_AWS_309: routes carry an authorization type. Exceptions: OPEN_ROUTES, and the expression
@@ -119,7 +121,8 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
 
   // CKV_AWS_51 / CKV_AWS_163: immutable tags, scan on push.
   for (const [name, r] of resources(json, "aws_ecr_repository")) {
-    if (r.image_tag_mutability !== "IMMUTABLE") add("CKV_AWS_51", `aws_ecr_repository.${name}`, "mutable tags");
+    if (r.image_tag_mutability !== "IMMUTABLE")
+      add("CKV_AWS_51", `aws_ecr_repository.${name}`, "mutable tags");
     const scan = asList<Obj>(r.image_scanning_configuration)[0];
     if (scan?.scan_on_push !== true) add("CKV_AWS_163", `aws_ecr_repository.${name}`, "no scan on push");
   }
@@ -130,7 +133,10 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
       add("CKV_AWS_249", `aws_ecs_task_definition.${name}`, "execution and task roles must differ");
     }
     const defs = String(r.container_definitions ?? "");
-    if (!defs.includes('"readonlyRootFilesystem" = true') && !defs.includes('"readonlyRootFilesystem":true')) {
+    if (
+      !defs.includes('"readonlyRootFilesystem" = true') &&
+      !defs.includes('"readonlyRootFilesystem":true')
+    ) {
       add("CKV_AWS_336", `aws_ecs_task_definition.${name}`, "root filesystem not read-only");
     }
   }
@@ -145,7 +151,8 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
   const albSgRefs = new Set<string>();
   for (const [name, r] of resources(json, "aws_lb")) {
     if (r.drop_invalid_header_fields !== true) add("CKV_AWS_131", `aws_lb.${name}`, "keeps invalid headers");
-    for (const sg of asList<string>(r.security_groups)) albSgRefs.add(sg.replace(/\.id\}$/, "").replace(/^\$\{/, ""));
+    for (const sg of asList<string>(r.security_groups))
+      albSgRefs.add(sg.replace(/\.id\}$/, "").replace(/^\$\{/, ""));
   }
 
   // CKV_AWS_2 (adapted): an HTTPS listener exists when a certificate is given, and then the HTTP
@@ -188,14 +195,16 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
 export function checkInterface(json: Obj): Finding[] {
   const findings: Finding[] = [];
   for (const [name, v] of Object.entries((json.variable ?? {}) as Record<string, Obj>)) {
-    if (!v.description) findings.push({ check: "VAR_DESCRIPTION", address: `var.${name}`, message: "no description" });
+    if (!v.description)
+      findings.push({ check: "VAR_DESCRIPTION", address: `var.${name}`, message: "no description" });
     if (!v.type) findings.push({ check: "VAR_TYPE", address: `var.${name}`, message: "no type" });
     if (!/^[a-z][a-z0-9_]*$/.test(name)) {
       findings.push({ check: "VAR_NAME", address: `var.${name}`, message: "not snake_case" });
     }
   }
   for (const [name, o] of Object.entries((json.output ?? {}) as Record<string, Obj>)) {
-    if (!o.description) findings.push({ check: "OUT_DESCRIPTION", address: `output.${name}`, message: "no description" });
+    if (!o.description)
+      findings.push({ check: "OUT_DESCRIPTION", address: `output.${name}`, message: "no description" });
   }
   return findings;
 }

@@ -38,7 +38,10 @@ export function consoleEval(json: Obj, expressions: string[], values: Obj = {}):
   );
   const dir = mkdtempSync(join(tmpdir(), "tf-console-"));
   try {
-    writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ variable: json.variable ?? {}, locals }, null, 2));
+    writeFileSync(
+      join(dir, "main.tf.json"),
+      JSON.stringify({ variable: json.variable ?? {}, locals }, null, 2),
+    );
     writeFileSync(join(dir, "terraform.tfvars.json"), JSON.stringify(values));
     const r = spawnSync("terraform", ["console", "-no-color"], {
       cwd: dir,

@@ -87,7 +87,11 @@ export interface Statement {
 }
 
 /** An IAM policy document built from explicit statements (no wildcard actions, ever). */
-export function policyDocument(scope: Construct, id: string, statements: Statement[]): DataAwsIamPolicyDocument {
+export function policyDocument(
+  scope: Construct,
+  id: string,
+  statements: Statement[],
+): DataAwsIamPolicyDocument {
   return new DataAwsIamPolicyDocument(scope, id, {
     statement: statements.map((s) => ({
       sid: s.sid,

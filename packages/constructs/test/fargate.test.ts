@@ -65,14 +65,19 @@ describe("McpFargate", () => {
     expect(fargate()).toHaveResource(EcsCluster);
     const out = fargate({ clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c" });
     expect(out).not.toHaveResource(EcsCluster);
-    expect(out).toHaveResourceWithProperties(EcsService, { cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/c" });
+    expect(out).toHaveResourceWithProperties(EcsService, {
+      cluster: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
+    });
   });
 
   it("service: private, behind the target group, autoscaling between min and max", () => {
     const out = fargate({ minCapacity: 1, maxCapacity: 3 });
     expect(out).toHaveResourceWithProperties(EcsService, {
       launch_type: "FARGATE",
-      network_configuration: expect.objectContaining({ assign_public_ip: false, subnets: ["subnet-a", "subnet-b"] }),
+      network_configuration: expect.objectContaining({
+        assign_public_ip: false,
+        subnets: ["subnet-a", "subnet-b"],
+      }),
       load_balancer: [expect.objectContaining({ container_name: "mcp", container_port: 8080 })],
     });
     expect(out).toHaveResourceWithProperties(AppautoscalingTarget, { min_capacity: 1, max_capacity: 3 });
@@ -85,7 +90,11 @@ describe("McpFargate", () => {
 
   it("ALB: drops invalid headers, long idle timeout; HTTP forward without a certificate", () => {
     const out = fargate();
-    expect(out).toHaveResourceWithProperties(Lb, { drop_invalid_header_fields: true, idle_timeout: 900, internal: false });
+    expect(out).toHaveResourceWithProperties(Lb, {
+      drop_invalid_header_fields: true,
+      idle_timeout: 900,
+      internal: false,
+    });
     const listeners = resourcesOf(out, "aws_lb_listener");
     expect(listeners).toHaveLength(1);
     expect(listeners[0]).toMatchObject({ port: 80, protocol: "HTTP", default_action: [{ type: "forward" }] });
@@ -102,7 +111,9 @@ describe("McpFargate", () => {
     });
     expect(out).toHaveResourceWithProperties(LbListener, {
       port: 80,
-      default_action: [{ type: "redirect", redirect: expect.objectContaining({ protocol: "HTTPS", port: "443" }) }],
+      default_action: [
+        { type: "redirect", redirect: expect.objectContaining({ protocol: "HTTPS", port: "443" }) },
+      ],
     });
     const ingress = resourcesOf(out, "aws_vpc_security_group_ingress_rule");
     expect(ingress.map((r) => r.from_port).sort()).toEqual([443, 80, 8080]);

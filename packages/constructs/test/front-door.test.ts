@@ -12,7 +12,10 @@ import { boolVar, resourcesOf, stringVar, synth, type Json } from "./helpers.js"
 
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
 
-function api(props: Partial<McpHttpApiProps> = {}, build?: (s: TerraformStack) => Partial<McpHttpApiProps>): string {
+function api(
+  props: Partial<McpHttpApiProps> = {},
+  build?: (s: TerraformStack) => Partial<McpHttpApiProps>,
+): string {
   return synth((s) => {
     const fn = new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE });
     new McpHttpApi(s, "api", { name: "mcp", fn, ...props, ...(build ? build(s) : {}) });
@@ -20,7 +23,9 @@ function api(props: Partial<McpHttpApiProps> = {}, build?: (s: TerraformStack) =
 }
 
 function routes(out: string): Record<string, Json> {
-  return Object.fromEntries(resourcesOf(out, "aws_apigatewayv2_route").map((r) => [r.route_key as string, r]));
+  return Object.fromEntries(
+    resourcesOf(out, "aws_apigatewayv2_route").map((r) => [r.route_key as string, r]),
+  );
 }
 
 describe("McpHttpApi", () => {
@@ -33,7 +38,13 @@ describe("McpHttpApi", () => {
       integration_uri: "${aws_lambda_alias.fn_live.invoke_arn}",
       timeout_milliseconds: 30000,
     });
-    expect(Object.keys(routes(out)).sort()).toEqual(["DELETE /mcp", "GET /health", "GET /mcp", "POST /", "POST /mcp"]);
+    expect(Object.keys(routes(out)).sort()).toEqual([
+      "DELETE /mcp",
+      "GET /health",
+      "GET /mcp",
+      "POST /",
+      "POST /mcp",
+    ]);
   });
 
   it("stage: access logs to its own log group, throttling", () => {
@@ -46,7 +57,9 @@ describe("McpHttpApi", () => {
         destination_arn: "${aws_cloudwatch_log_group.api_access_logs.arn}",
       }),
     });
-    const fmt = JSON.parse(resourcesOf(out, "aws_apigatewayv2_stage")[0]!.access_log_settings.format as string);
+    const fmt = JSON.parse(
+      resourcesOf(out, "aws_apigatewayv2_stage")[0]!.access_log_settings.format as string,
+    );
     expect(fmt).toMatchObject({ requestId: "$context.requestId", status: "$context.status" });
   });
 
@@ -75,7 +88,10 @@ describe("McpHttpApi", () => {
     });
     const r = routes(out);
     for (const key of ["POST /mcp", "GET /mcp", "DELETE /mcp", "POST /"]) {
-      expect(r[key]).toMatchObject({ authorization_type: "JWT", authorizer_id: "${one(aws_apigatewayv2_authorizer.api_jwt[*].id)}" });
+      expect(r[key]).toMatchObject({
+        authorization_type: "JWT",
+        authorizer_id: "${one(aws_apigatewayv2_authorizer.api_jwt[*].id)}",
+      });
     }
     expect(r["GET /health"]!.authorization_type).toBe("NONE");
   });
@@ -84,7 +100,10 @@ describe("McpHttpApi", () => {
     const out = api({ authType: "iam" });
     expect(out).not.toHaveResource(Apigatewayv2Authorizer);
     expect(routes(out)["POST /"]!.authorization_type).toBe("AWS_IAM");
-    expect(out).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: "GET /health", authorization_type: "NONE" });
+    expect(out).toHaveResourceWithProperties(Apigatewayv2Route, {
+      route_key: "GET /health",
+      authorization_type: "NONE",
+    });
   });
 
   it("auth chosen at plan time: conditional authorizer and authorization type", () => {
@@ -120,7 +139,9 @@ describe("McpHttpApi", () => {
   });
 
   it('function URL "NONE" is refused with gateway auth, at synth or at plan time', () => {
-    expect(() => api({ createFunctionUrl: true, functionUrlAuthType: "NONE", authType: "jwt" })).toThrow(/NONE/);
+    expect(() => api({ createFunctionUrl: true, functionUrlAuthType: "NONE", authType: "jwt" })).toThrow(
+      /NONE/,
+    );
     const out = api({}, (s) => ({
       authType: stringVar(s, "auth", "token"),
       createFunctionUrl: boolVar(s, "url"),
@@ -128,6 +149,8 @@ describe("McpHttpApi", () => {
     }));
     const url = resourcesOf(out, "aws_lambda_function_url")[0]!;
     expect(url.count).toBe("${var.url ? 1 : 0}");
-    expect(url.lifecycle.precondition[0].condition).toBe('${((var.auth == "token") || (var.url_auth == "AWS_IAM"))}');
+    expect(url.lifecycle.precondition[0].condition).toBe(
+      '${((var.auth == "token") || (var.url_auth == "AWS_IAM"))}',
+    );
   });
 });

@@ -25,7 +25,10 @@ describe("McpFunction", () => {
       ephemeral_storage: { size: 2048 },
       logging_config: { log_format: "JSON", log_group: "${aws_cloudwatch_log_group.fn_logs.name}" },
     });
-    expect(out).toHaveResourceWithProperties(CloudwatchLogGroup, { name: "/aws/lambda/mcp", retention_in_days: 30 });
+    expect(out).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: "/aws/lambda/mcp",
+      retention_in_days: 30,
+    });
     expect(out).toHaveResourceWithProperties(LambdaAlias, { name: "live" });
     expect(out).not.toHaveResource(LambdaProvisionedConcurrencyConfig);
     const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
@@ -33,17 +36,18 @@ describe("McpFunction", () => {
   });
 
   it("passes sizing options through", () => {
-    const out = synth((s) =>
-      new McpFunction(s, "fn", {
-        functionName: "mcp",
-        imageUri: IMAGE,
-        architecture: "x86_64",
-        memorySize: 4096,
-        timeout: 60,
-        ephemeralStorageSize: 4096,
-        reservedConcurrency: 3,
-        logRetentionDays: 7,
-      }),
+    const out = synth(
+      (s) =>
+        new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          architecture: "x86_64",
+          memorySize: 4096,
+          timeout: 60,
+          ephemeralStorageSize: 4096,
+          reservedConcurrency: 3,
+          logRetentionDays: 7,
+        }),
     );
     expect(out).toHaveResourceWithProperties(LambdaFunction, {
       architectures: ["x86_64"],
@@ -56,7 +60,9 @@ describe("McpFunction", () => {
   });
 
   it("adds provisioned concurrency on the alias", () => {
-    const out = synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, provisionedConcurrency: 1 }));
+    const out = synth(
+      (s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, provisionedConcurrency: 1 }),
+    );
     expect(out).toHaveResourceWithProperties(LambdaProvisionedConcurrencyConfig, {
       provisioned_concurrent_executions: 1,
     });
@@ -78,7 +84,9 @@ describe("McpFunction", () => {
       new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, authToken });
     });
     expect(out).toHaveResource(SecretsmanagerSecret);
-    expect(out).toHaveResourceWithProperties(SecretsmanagerSecretVersion, { lifecycle: { ignore_changes: ["secret_string"] } });
+    expect(out).toHaveResourceWithProperties(SecretsmanagerSecretVersion, {
+      lifecycle: { ignore_changes: ["secret_string"] },
+    });
     const st = statements(out).find((x) => x.sid === "ReadAuthTokenSecret")!;
     expect(st.actions).toEqual(["secretsmanager:GetSecretValue"]);
     expect(st.resources).toEqual(["${one(aws_secretsmanager_secret.tok_secret[*].arn)}"]);
@@ -110,7 +118,9 @@ describe("McpFunction", () => {
     expect(out).not.toHaveResource(SecretsmanagerSecret);
     const ssm = statements(out).find((x) => x.sid === "ReadAuthTokenParameter")!;
     expect(ssm.actions).toEqual(["ssm:GetParameter"]);
-    expect(ssm.resources[0]).toMatch(/^arn:\$\{data\.aws_partition.*:ssm:.*:parameter\/\$\{trimprefix\("\/mcp\/token", "\/"\)\}$/);
+    expect(ssm.resources[0]).toMatch(
+      /^arn:\$\{data\.aws_partition.*:ssm:.*:parameter\/\$\{trimprefix\("\/mcp\/token", "\/"\)\}$/,
+    );
     expect(statements(out).find((x) => x.sid === "DecryptAuthToken")!.resources).toEqual([
       "arn:aws:kms:eu-west-1:123456789012:key/k",
     ]);
@@ -131,7 +141,10 @@ describe("McpFunction", () => {
     });
     const policies = resourcesOf(out, "aws_iam_role_policy");
     expect(policies.map((p) => p.count).filter(Boolean)).toEqual(
-      expect.arrayContaining([expect.stringContaining("local.tok_uses_secret"), expect.stringContaining("local.tok_uses_ssm")]),
+      expect.arrayContaining([
+        expect.stringContaining("local.tok_uses_secret"),
+        expect.stringContaining("local.tok_uses_ssm"),
+      ]),
     );
   });
 
@@ -153,13 +166,14 @@ describe("McpFunction", () => {
       MCP_BASE_PATH: "/mcp-api",
       KERNEL_PRELOAD: "numpy,pandas",
     });
-    const out = synth((s) =>
-      new McpFunction(s, "fn", {
-        functionName: "mcp",
-        imageUri: IMAGE,
-        allowInsecure: true,
-        environment: { MCP_WORKSPACE_BUCKET: "b" },
-      }),
+    const out = synth(
+      (s) =>
+        new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          allowInsecure: true,
+          environment: { MCP_WORKSPACE_BUCKET: "b" },
+        }),
     );
     const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
     expect(env).toContain('"MCP_ALLOW_INSECURE" = "true"');

@@ -26,7 +26,9 @@ describe("McpImage", () => {
   });
 
   it("uses KMS when a key is given", () => {
-    const out = synth((s, context) => new McpImage(s, "img", { repositoryName: "mcp", kmsKeyArn: "arn:aws:kms:k", context }));
+    const out = synth(
+      (s, context) => new McpImage(s, "img", { repositoryName: "mcp", kmsKeyArn: "arn:aws:kms:k", context }),
+    );
     expect(out).toHaveResourceWithProperties(EcrRepository, {
       encryption_configuration: [{ encryption_type: "KMS", kms_key: "arn:aws:kms:k" }],
     });
@@ -38,7 +40,11 @@ describe("McpImage", () => {
       new McpImage(s, "img", { repositoryName: "mcp", build: true, platform: "linux/amd64", context });
     });
     expect(out).toHaveResourceWithProperties(Image, {
-      build: { dockerfile: "packages/handler/Dockerfile", platform: "linux/amd64", context: "${path.module}/../.." },
+      build: {
+        dockerfile: "packages/handler/Dockerfile",
+        platform: "linux/amd64",
+        context: "${path.module}/../..",
+      },
     });
     expect(out).toHaveResourceWithProperties(RegistryImage, { keep_remotely: true });
     const json = parse(out);

@@ -23,8 +23,15 @@ describe("McpKeepWarm", () => {
   });
 
   it("fan-out: N schedules with concurrency N in the payload", () => {
-    const out = synth((s, context) =>
-      new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, concurrency: 3, scheduleExpression: "rate(3 minutes)", context }),
+    const out = synth(
+      (s, context) =>
+        new McpKeepWarm(s, "kw", {
+          name: "mcp",
+          functionArn: FN,
+          concurrency: 3,
+          scheduleExpression: "rate(3 minutes)",
+          context,
+        }),
     );
     expect(out).toHaveResourceWithProperties(SchedulerSchedule, {
       count: 3,
@@ -34,8 +41,15 @@ describe("McpKeepWarm", () => {
   });
 
   it("role: scheduler trust limited to this account; InvokeFunction on the function and its alias only", () => {
-    const out = synth((s, context) =>
-      new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, aliasArn: `${FN}:live`, enabled: false, context }),
+    const out = synth(
+      (s, context) =>
+        new McpKeepWarm(s, "kw", {
+          name: "mcp",
+          functionArn: FN,
+          aliasArn: `${FN}:live`,
+          enabled: false,
+          context,
+        }),
     );
     expect(out).toHaveResourceWithProperties(IamRole, { name: "mcp-keep-warm" });
     expect(out).toHaveResourceWithProperties(SchedulerSchedule, {

@@ -10,7 +10,7 @@ function stack(): ModuleStack {
   const name = s.variable("log_group_name", {
     type: "string",
     description: "Name | with a pipe.",
-    validation: [rule('length(var.log_group_name) > 0', "must not be empty")],
+    validation: [rule("length(var.log_group_name) > 0", "must not be empty")],
   });
   s.variable("optional_number", { type: "number", default: null, description: "Unset by default." });
   const lg = new CloudwatchLogGroup(s, "logs", { name: name.stringValue, retentionInDays: 7 });
@@ -32,12 +32,20 @@ describe("module writer", () => {
       optional_number: { default: null, nullable: true },
     });
     expect(Object.keys(json.output as object)).toEqual(["log_group_arn"]);
-    expect(Object.keys((json.resource as Record<string, object>).aws_cloudwatch_log_group)).toEqual(["logs"]);
+    expect(Object.keys((json.resource as Record<string, object>).aws_cloudwatch_log_group!)).toEqual([
+      "logs",
+    ]);
   });
 
   it("is deterministic and free of absolute paths and timestamps", async () => {
-    const a = await renderModule(stack(), { name: "m", readmeTemplate: "# M\n\n<!-- INPUTS -->\n\n<!-- OUTPUTS -->\n" });
-    const b = await renderModule(stack(), { name: "m", readmeTemplate: "# M\n\n<!-- INPUTS -->\n\n<!-- OUTPUTS -->\n" });
+    const a = await renderModule(stack(), {
+      name: "m",
+      readmeTemplate: "# M\n\n<!-- INPUTS -->\n\n<!-- OUTPUTS -->\n",
+    });
+    const b = await renderModule(stack(), {
+      name: "m",
+      readmeTemplate: "# M\n\n<!-- INPUTS -->\n\n<!-- OUTPUTS -->\n",
+    });
     expect(a).toEqual(b);
     expect(a["main.tf.json"]).not.toContain(process.cwd());
     expect(a["main.tf.json"]).not.toMatch(/20\d\d-\d\d-\d\dT/);

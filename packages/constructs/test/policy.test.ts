@@ -14,7 +14,12 @@ function everything(cert: string | undefined, authType: string, url: boolean): J
     synth((s, context) => {
       const image = new McpImage(s, "img", { repositoryName: "mcp", context });
       const authToken = new AuthToken(s, "tok", { name: "mcp", context });
-      const fn = new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, authToken, provisionedConcurrency: 1 });
+      const fn = new McpFunction(s, "fn", {
+        functionName: "mcp",
+        imageUri: IMAGE,
+        authToken,
+        provisionedConcurrency: 1,
+      });
       new McpHttpApi(s, "api", {
         name: "mcp",
         fn,
@@ -24,7 +29,12 @@ function everything(cert: string | undefined, authType: string, url: boolean): J
         createFunctionUrl: url,
         functionUrlAuthType: authType === "token" ? "NONE" : "AWS_IAM",
       });
-      new McpKeepWarm(s, "kw", { name: "mcp", functionArn: fn.function.arn, aliasArn: fn.alias.arn, context });
+      new McpKeepWarm(s, "kw", {
+        name: "mcp",
+        functionArn: fn.function.arn,
+        aliasArn: fn.alias.arn,
+        context,
+      });
       new McpFargate(s, "svc", {
         name: "mcp",
         imageUri: IMAGE,
@@ -53,7 +63,11 @@ describe("policy checks (Checkov-aligned) on the constructs", () => {
   it("plan-time options: no findings either", () => {
     const json = parse(
       synth((s, context) => {
-        const authToken = new AuthToken(s, "tok", { name: "mcp", secretArn: stringVar(s, "secret"), context });
+        const authToken = new AuthToken(s, "tok", {
+          name: "mcp",
+          secretArn: stringVar(s, "secret"),
+          context,
+        });
         const fn = new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, authToken });
         new McpHttpApi(s, "api", {
           name: "mcp",
@@ -85,7 +99,9 @@ describe("policy checks catch what they are for", () => {
   const doc = (statement: Json) => ({ data: { aws_iam_policy_document: { d: { statement: [statement] } } } });
 
   it("token-mode routes are accepted only when asked", () => {
-    const r = { resource: { aws_apigatewayv2_route: { a: { route_key: "POST /mcp", authorization_type: "NONE" } } } };
+    const r = {
+      resource: { aws_apigatewayv2_route: { a: { route_key: "POST /mcp", authorization_type: "NONE" } } },
+    };
     expect(checks(r)).toEqual(["CKV_AWS_309"]);
     expect(checkPolicies(r, { tokenAuthRoutes: true })).toEqual([]);
   });
@@ -94,24 +110,30 @@ describe("policy checks catch what they are for", () => {
     expect(checks(doc({ actions: ["s3:*"], resources: ["arn:aws:s3:::b"] }))).toContain("CKV_AWS_63");
     expect(checks(doc({ actions: ["s3:GetObject"], resources: ["*"] }))).toContain("CKV_AWS_355");
     expect(checks(doc({ actions: ["ecr:GetAuthorizationToken"], resources: ["*"] }))).toEqual([]);
-    expect(checks({ resource: { aws_iam_role_policy: { p: { policy: '{"Action":"*"}' } } } })).toContain("CKV_AWS_63");
+    expect(checks({ resource: { aws_iam_role_policy: { p: { policy: '{"Action":"*"}' } } } })).toContain(
+      "CKV_AWS_63",
+    );
   });
 
   it("log retention (CKV_AWS_66), reserved concurrency (CKV_AWS_115)", () => {
     expect(checks({ resource: { aws_cloudwatch_log_group: { l: { name: "x" } } } })).toEqual(["CKV_AWS_66"]);
-    expect(checks({ resource: { aws_lambda_function: { f: { function_name: "x" } } } })).toEqual(["CKV_AWS_115"]);
+    expect(checks({ resource: { aws_lambda_function: { f: { function_name: "x" } } } })).toEqual([
+      "CKV_AWS_115",
+    ]);
   });
 
   it("permission without source ARN (CKV_AWS_364), except the public function URL", () => {
-    expect(checks({ resource: { aws_lambda_permission: { p: { principal: "apigateway.amazonaws.com" } } } })).toEqual([
-      "CKV_AWS_364",
-    ]);
+    expect(
+      checks({ resource: { aws_lambda_permission: { p: { principal: "apigateway.amazonaws.com" } } } }),
+    ).toEqual(["CKV_AWS_364"]);
     const url = { action: "lambda:InvokeFunctionUrl", principal: "*", function_url_auth_type: "NONE" };
     expect(checks({ resource: { aws_lambda_permission: { p: url } } })).toEqual([]);
   });
 
   it("stage access logs (CKV_AWS_76), route authorization (CKV_AWS_309) with /health open", () => {
-    expect(checks({ resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } })).toEqual(["CKV_AWS_76"]);
+    expect(checks({ resource: { aws_apigatewayv2_stage: { s: { name: "$default" } } } })).toEqual([
+      "CKV_AWS_76",
+    ]);
     const routes = {
       a: { route_key: "POST /mcp", authorization_type: "NONE" },
       b: { route_key: "GET /health", authorization_type: "NONE" },
@@ -129,25 +151,40 @@ describe("policy checks catch what they are for", () => {
 
   it("ECS roles (CKV_AWS_249), read-only root (CKV_AWS_336), public IP (CKV_AWS_333)", () => {
     const td = { execution_role_arn: "r", task_role_arn: "r", container_definitions: "[]" };
-    expect(checks({ resource: { aws_ecs_task_definition: { t: td } } })).toEqual(["CKV_AWS_249", "CKV_AWS_336"]);
+    expect(checks({ resource: { aws_ecs_task_definition: { t: td } } })).toEqual([
+      "CKV_AWS_249",
+      "CKV_AWS_336",
+    ]);
     const svc = { network_configuration: { assign_public_ip: true } };
     expect(checks({ resource: { aws_ecs_service: { s: svc } } })).toEqual(["CKV_AWS_333"]);
   });
 
   it("ALB headers (CKV_AWS_131), HTTP forward while HTTPS is possible (CKV_AWS_2), open security groups", () => {
-    expect(checks({ resource: { aws_lb: { a: { drop_invalid_header_fields: false } } } })).toEqual(["CKV_AWS_131"]);
+    expect(checks({ resource: { aws_lb: { a: { drop_invalid_header_fields: false } } } })).toEqual([
+      "CKV_AWS_131",
+    ]);
     const forward = { protocol: "HTTP", port: 80, default_action: [{ type: "forward" }] };
     const https = { protocol: "HTTPS", port: 443, count: "${local.c ? 1 : 0}" };
     expect(checks({ resource: { aws_lb_listener: { l: forward, s: https } } })).toEqual(["CKV_AWS_2"]);
     const paired = { ...forward, count: "${!local.c ? 1 : 0}" };
     expect(checks({ resource: { aws_lb_listener: { l: paired, s: https } } })).toEqual([]);
     expect(checks({ resource: { aws_lb_listener: { l: forward } } })).toEqual([]);
-    const open = { cidr_ipv4: "0.0.0.0/0", from_port: 22, to_port: 22, security_group_id: "${aws_security_group.x.id}" };
-    expect(checks({ resource: { aws_vpc_security_group_ingress_rule: { i: open } } })).toEqual(["SG_OPEN_WORLD"]);
+    const open = {
+      cidr_ipv4: "0.0.0.0/0",
+      from_port: 22,
+      to_port: 22,
+      security_group_id: "${aws_security_group.x.id}",
+    };
+    expect(checks({ resource: { aws_vpc_security_group_ingress_rule: { i: open } } })).toEqual([
+      "SG_OPEN_WORLD",
+    ]);
   });
 
   it("interface: every variable typed and described, every output described", () => {
-    const json = { variable: { Bad: {}, ok: { type: "string", description: "d" } }, output: { o: { value: 1 } } };
+    const json = {
+      variable: { Bad: {}, ok: { type: "string", description: "d" } },
+      output: { o: { value: 1 } },
+    };
     expect(checkInterface(json).map((f) => f.check)).toEqual([
       "VAR_DESCRIPTION",
       "VAR_TYPE",
