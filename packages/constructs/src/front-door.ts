@@ -11,7 +11,7 @@
  * `GET /health` is always open: it tells nothing but "up", and load balancers and uptime checks use it.
  */
 import { Construct } from "constructs";
-import { Op, Token } from "cdktf";
+import { Fn, Op, Token } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer/index.js";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration/index.js";
@@ -96,6 +96,17 @@ export class McpHttpApi extends Construct {
           authorizerType: "JWT",
           identitySources: ["$request.header.Authorization"],
           jwtConfiguration: { issuer: props.jwtIssuer, audience: props.jwtAudience },
+          lifecycle: {
+            precondition: [
+              {
+                condition: Op.and(
+                  Op.gte(Fn.lengthOf(Fn.compact([props.jwtIssuer ?? ""])), 1),
+                  Op.gte(Fn.lengthOf(props.jwtAudience ?? []), 1),
+                ),
+                errorMessage: 'auth_type "jwt" needs jwt_issuer and at least one jwt_audience.',
+              },
+            ],
+          },
         }),
     );
     const authorizationType = pick(isJwt, "JWT", pick(isIam, "AWS_IAM", "NONE"));

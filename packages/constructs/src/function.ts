@@ -80,6 +80,12 @@ export class McpFunction extends Construct {
     super(scope, id);
     const tags = props.tags;
 
+    const reserved = props.reservedConcurrency ?? 1;
+    if (!Token.isUnresolved(reserved) && !Token.isUnresolved(props.provisionedConcurrency ?? 0)) {
+      if ((props.provisionedConcurrency ?? 0) > reserved) {
+        throw new Error("provisionedConcurrency cannot exceed reservedConcurrency");
+      }
+    }
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays ?? 30,
@@ -136,7 +142,7 @@ export class McpFunction extends Construct {
       memorySize: props.memorySize ?? 2048,
       timeout: props.timeout ?? 900,
       ephemeralStorage: { size: props.ephemeralStorageSize ?? 2048 },
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 1,
+      reservedConcurrentExecutions: reserved,
       publish: true,
       role: this.role.arn,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
@@ -162,6 +168,17 @@ export class McpFunction extends Construct {
           functionName: this.function.functionName,
           qualifier: this.alias.name,
           provisionedConcurrentExecutions: pc,
+          lifecycle: {
+            precondition: [
+              {
+                condition:
+                  Token.isUnresolved(pc) || Token.isUnresolved(reserved)
+                    ? Op.lte(pc, reserved)
+                    : pc <= reserved,
+                errorMessage: "Provisioned concurrency cannot exceed the function's reserved concurrency.",
+              },
+            ],
+          },
         }),
     );
   }

@@ -70,6 +70,14 @@ describe("McpFunction", () => {
     expect(pc.qualifier).toMatch(/aws_lambda_alias\..*\.name/);
   });
 
+  it("refuses provisioned concurrency above reserved concurrency", () => {
+    expect(() =>
+      synth(
+        (s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, provisionedConcurrency: 2 }),
+      ),
+    ).toThrow(/reservedConcurrency/);
+  });
+
   it("role: its own log group only, nothing else without a token source", () => {
     const out = synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE }));
     const st = statements(out).filter((x) => x.sid !== "AssumeRole");
