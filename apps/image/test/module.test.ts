@@ -33,7 +33,7 @@ describe(`modules/${MODULE_NAME}`, () => {
     expect(json.provider).toBeUndefined();
     expect(json.terraform).toEqual({
       required_providers: {
-        aws: { source: "hashicorp/aws", version: ">= 6.28" },
+        aws: { source: "hashicorp/aws", version: ">= 6.29" },
         docker: { source: "kreuzwerker/docker", version: ">= 3.6" },
       },
       required_version: ">= 1.5.0",

@@ -31,7 +31,7 @@ describe(`modules/${MODULE_NAME}`, () => {
   it("has no provider or backend configuration, and provider constraints", () => {
     expect(json.provider).toBeUndefined();
     expect(json.terraform).toEqual({
-      required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.28" } },
+      required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.29" } },
       required_version: ">= 1.5.0",
     });
   });

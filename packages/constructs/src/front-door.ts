@@ -205,8 +205,12 @@ export class McpHttpApi extends Construct {
         }),
     );
     this.functionUrlValue = this.functionUrl ? ref(this.functionUrl, "function_url") : NULL;
+    // A public URL needs two statements since October 2025: InvokeFunctionUrl (auth type NONE) and
+    // InvokeFunction limited to calls that come through the URL (invoked_via_function_url, AWS
+    // provider >= 6.29; the prebuilt bindings predate it, hence the override).
+    const publicUrl = and(createUrl, eq(urlAuth, "NONE"));
     when(
-      and(createUrl, eq(urlAuth, "NONE")),
+      publicUrl,
       (count) =>
         new LambdaPermission(this, "invoke-from-url", {
           count,
@@ -218,6 +222,18 @@ export class McpHttpApi extends Construct {
           functionUrlAuthType: "NONE",
         }),
     );
+    when(publicUrl, (count) => {
+      const p = new LambdaPermission(this, "invoke-via-url", {
+        count,
+        statementId: "AllowPublicFunctionUrlInvoke",
+        action: "lambda:InvokeFunction",
+        functionName: fn.function.functionName,
+        qualifier: fn.alias.name,
+        principal: "*",
+      });
+      p.addOverride("invoked_via_function_url", true);
+      return p;
+    });
   }
 }
 

@@ -16,7 +16,8 @@ export interface ProviderRequirement {
 
 /** Constraints the modules declare (not the exact versions the prebuilt bindings pin). */
 export const PROVIDERS: Record<string, ProviderRequirement> = {
-  aws: { source: "hashicorp/aws", version: ">= 6.28" },
+  // 6.29: aws_lambda_permission.invoked_via_function_url (public function URLs since October 2025).
+  aws: { source: "hashicorp/aws", version: ">= 6.29" },
   docker: { source: "kreuzwerker/docker", version: ">= 3.6" },
 };
 export const REQUIRED_TERRAFORM = ">= 1.5.0";

@@ -92,10 +92,12 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
     }
   }
 
-  // CKV_AWS_364: permissions scoped by source ARN. Exception: a public function URL's permission
-  // (function_url_auth_type NONE, principal "*") has no source; the function checks the token.
+  // CKV_AWS_364: permissions scoped by source ARN. Exception: a public function URL's two
+  // permissions (InvokeFunctionUrl with function_url_auth_type NONE, and InvokeFunction with
+  // invoked_via_function_url) have no source; the function checks the token.
   for (const [name, r] of resources(json, "aws_lambda_permission")) {
     if (r.function_url_auth_type === "NONE" && r.action === "lambda:InvokeFunctionUrl") continue;
+    if (r.invoked_via_function_url === true && r.action === "lambda:InvokeFunction") continue;
     if (!r.source_arn) add("CKV_AWS_364", `aws_lambda_permission.${name}`, "no source_arn");
     if (r.principal === "*") add("CKV_AWS_364", `aws_lambda_permission.${name}`, 'principal "*"');
   }

@@ -129,13 +129,19 @@ describe("McpHttpApi", () => {
     expect(resourcesOf(out, "aws_lambda_permission")).toHaveLength(1);
   });
 
-  it('function URL "NONE" with token auth: public permission for the URL only', () => {
+  it('function URL "NONE" with token auth: public permissions for calls through the URL only', () => {
     const out = api({ createFunctionUrl: true, functionUrlAuthType: "NONE", authType: "token" });
     expect(out).toHaveResourceWithProperties(LambdaPermission, {
       action: "lambda:InvokeFunctionUrl",
       principal: "*",
       function_url_auth_type: "NONE",
     });
+    expect(out).toHaveResourceWithProperties(LambdaPermission, {
+      action: "lambda:InvokeFunction",
+      principal: "*",
+      invoked_via_function_url: true,
+    });
+    expect(resourcesOf(out, "aws_lambda_permission")).toHaveLength(3);
   });
 
   it('function URL "NONE" is refused with gateway auth, at synth or at plan time', () => {

@@ -23,7 +23,7 @@ describe("module writer", () => {
     const json = moduleJson(stack());
     expect(json.provider).toBeUndefined();
     expect(json.terraform).toEqual({
-      required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.28" } },
+      required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.29" } },
       required_version: ">= 1.5.0",
     });
     expect(Object.keys(json.variable as object)).toEqual(["log_group_name", "optional_number"]);

@@ -4,7 +4,7 @@
 terraform {
   required_version = ">= 1.5.0"
   required_providers {
-    aws = { source = "hashicorp/aws", version = ">= 6.28" }
+    aws = { source = "hashicorp/aws", version = ">= 6.29" }
   }
 }
 
