@@ -130,10 +130,9 @@ describe("policy checks catch what they are for", () => {
     expect(checks({ resource: { aws_lambda_permission: { p: url } } })).toEqual([]);
     const via = { action: "lambda:InvokeFunction", principal: "*", invoked_via_function_url: true };
     expect(checks({ resource: { aws_lambda_permission: { p: via } } })).toEqual([]);
-    expect(checks({ resource: { aws_lambda_permission: { p: { ...via, invoked_via_function_url: false } } } })).toEqual([
-      "CKV_AWS_364",
-      "CKV_AWS_364",
-    ]);
+    expect(
+      checks({ resource: { aws_lambda_permission: { p: { ...via, invoked_via_function_url: false } } } }),
+    ).toEqual(["CKV_AWS_364", "CKV_AWS_364"]);
   });
 
   it("stage access logs (CKV_AWS_76), route authorization (CKV_AWS_309) with /health open", () => {
