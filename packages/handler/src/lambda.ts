@@ -12,7 +12,8 @@ import { loadConfig } from "./config.js";
 import { budgetFor } from "./lambda-budget.js";
 import { createLogger } from "./log.js";
 import { quietLibraryChatter } from "./quiet.js";
-import { createRuntime, type Runtime } from "./runtime.js";
+import { createJupyterServer } from "./jupyter/create.js";
+import type { Runtime } from "./runtime.js";
 
 // Lambda entry: `handler` in dist/lambda.js. Jupyter and the kernel start at module scope, inside
 // Lambda's init phase, and are reused for as long as the container stays warm.
@@ -27,15 +28,23 @@ interface Ready {
 
 async function init(): Promise<Ready> {
   const started = performance.now();
+  // Jupyter boots while the token is fetched and the MCP SDK and @jupyterlab/services load.
+  const jupyter = createJupyterServer(config, (message) => log.warn(message));
+  const booting = jupyter.ensureRunning();
+  booting.catch(() => undefined);
   try {
-    const authToken = await resolveAuthToken(config);
+    const [authToken, { createRuntime }] = await Promise.all([
+      resolveAuthToken(config),
+      import("./runtime.js"),
+    ]);
     if (!authToken && !config.allowInsecure) {
       throw new Error(
         "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
           "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).",
       );
     }
-    const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false });
+    await booting;
+    const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false, jupyter });
     await runtime.session.warm();
     log.info("init", {
       durationMs: Math.round(performance.now() - started),
@@ -43,6 +52,7 @@ async function init(): Promise<Ready> {
     });
     return { runtime };
   } catch (err) {
+    await jupyter.stop().catch(() => undefined);
     const error = err instanceof Error ? err.message : String(err);
     log.error("init failed", { error });
     return { error };

@@ -1,7 +1,8 @@
 import { isLoopbackHost, type Config } from "./config.js";
 import { createApp, type FetchHandler } from "./http/app.js";
 import { KernelSession } from "./jupyter/kernel-session.js";
-import { ExternalJupyterServer, JupyterServerProcess, type JupyterServer } from "./jupyter/server-process.js";
+import { createJupyterServer } from "./jupyter/create.js";
+import type { JupyterServer } from "./jupyter/server-process.js";
 import type { Logger } from "./log.js";
 
 /** Everything one process runs: the Jupyter server (ours or attached), one kernel session, the app. */
@@ -15,17 +16,9 @@ export interface Runtime {
 export function createRuntime(
   config: Config,
   log: Logger,
-  options: { loopbackOnly?: boolean } = {},
+  options: { loopbackOnly?: boolean; jupyter?: JupyterServer } = {},
 ): Runtime {
-  const jupyter: JupyterServer =
-    config.jupyterUrl && config.jupyterToken
-      ? new ExternalJupyterServer(config.jupyterUrl, config.jupyterToken)
-      : new JupyterServerProcess({
-          stateRoot: config.stateRoot,
-          python: config.python,
-          envPassthrough: config.kernelEnvPassthrough,
-          log: (message) => log.warn(message),
-        });
+  const jupyter = options.jupyter ?? createJupyterServer(config, (message) => log.warn(message));
   const session = new KernelSession(jupyter, {
     kernelName: config.kernelName,
     maxOutputChars: config.limits.maxOutputChars,

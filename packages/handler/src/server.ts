@@ -1,5 +1,5 @@
-import { startHttpServer } from "./http/node-server.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
+import { createJupyterServer } from "./jupyter/create.js";
 import { createLogger } from "./log.js";
 import { quietLibraryChatter } from "./quiet.js";
 
@@ -18,8 +18,14 @@ const config = (() => {
 const log = createLogger(config.logLevel);
 quietLibraryChatter(config.logLevel);
 
+// Jupyter boots while Node loads the MCP SDK and @jupyterlab/services: the two overlap.
+const secure = config.authToken !== undefined || isLoopbackHost(config.host) || config.allowInsecure;
+const jupyter = createJupyterServer(config, (message) => log.warn(message));
+if (secure) jupyter.ensureRunning().catch(() => undefined);
+
 try {
-  const running = await startHttpServer(config, log);
+  const { startHttpServer } = await import("./http/node-server.js");
+  const running = await startHttpServer(config, log, jupyter);
   const shutdown = (signal: string) => {
     log.info("shutting down", { signal });
     const force = setTimeout(() => process.exit(1), 10_000);
@@ -33,5 +39,6 @@ try {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
 } catch (err) {
   log.error("could not start", { error: err instanceof Error ? err.message : String(err) });
+  await jupyter.stop();
   process.exit(1);
 }

@@ -2,6 +2,7 @@ import { getRequestListener } from "@hono/node-server";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost, type Config } from "../config.js";
+import type { JupyterServer } from "../jupyter/server-process.js";
 import type { Logger } from "../log.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 
@@ -20,13 +21,17 @@ export class InsecureBindError extends Error {
  * Serves the Fetch handler over Node's HTTP server (local and Fargate). Jupyter and the kernel start
  * before we listen, so the first call does not pay for them.
  */
-export async function startHttpServer(config: Config, log: Logger): Promise<RunningServer> {
+export async function startHttpServer(
+  config: Config,
+  log: Logger,
+  jupyter?: JupyterServer,
+): Promise<RunningServer> {
   if (!config.authToken && !isLoopbackHost(config.host) && !config.allowInsecure) {
     throw new InsecureBindError(
       `Refusing to serve code execution on ${config.host} without MCP_AUTH_TOKEN. Set MCP_AUTH_TOKEN, bind HOST=127.0.0.1, or set MCP_ALLOW_INSECURE=1 if another layer authenticates.`,
     );
   }
-  const runtime = createRuntime(config, log);
+  const runtime = createRuntime(config, log, jupyter ? { jupyter } : {});
   await runtime.session.warm();
   const listener = getRequestListener(async (request) => {
     const started = performance.now();

@@ -56,6 +56,9 @@ export function kernelEnvironment(
     XDG_CACHE_HOME: dirs.cache,
     XDG_CONFIG_HOME: path.join(dirs.home, ".config"),
     PYTHONUNBUFFERED: "1",
+    // Figures render inline as PNG from the first `import matplotlib`, with no import at kernel start:
+    // the inline backend hooks itself into IPython when matplotlib loads it.
+    MPLBACKEND: "module://matplotlib_inline.backend_inline",
     // jupyter_core 5 warns at every start without it; every directory is explicit anyway.
     JUPYTER_PLATFORM_DIRS: "1",
   });

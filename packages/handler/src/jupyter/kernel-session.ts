@@ -38,17 +38,11 @@ export class KernelBusyError extends Error {
   override name = "KernelBusyError";
 }
 
+/** Runs after every kernel start; matplotlib needs nothing here (see kernelEnvironment). */
 const SETUP_CODE = (preload: readonly string[]) =>
-  [
-    "try:",
-    "    get_ipython().run_line_magic('matplotlib', 'inline')",
-    "    get_ipython().run_line_magic('config', \"InlineBackend.figure_formats = ['png']\")",
-    "except Exception as _e:",
-    "    print('matplotlib inline setup failed:', _e)",
-    ...preload.map(
-      (m) => `try:\n    import ${m}\nexcept Exception as _e:\n    print('preload of ${m} failed:', _e)`,
-    ),
-  ].join("\n");
+  preload
+    .map((m) => `try:\n    import ${m}\nexcept Exception as _e:\n    print('preload of ${m} failed:', _e)`)
+    .join("\n");
 
 const MODULE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const KEPT_EXECUTIONS = 50;
@@ -240,12 +234,8 @@ export class KernelSession {
   private async setupIfNeeded(kernel: KernelConnection): Promise<void> {
     if (!this.needsSetup) return;
     if (kernel.status === "autorestarting" || kernel.status === "restarting") await waitUntilReady(kernel);
-    const future = kernel.requestExecute({
-      code: SETUP_CODE(this.preload),
-      silent: true,
-      store_history: false,
-    });
-    await future.done;
+    const code = SETUP_CODE(this.preload);
+    if (code) await kernel.requestExecute({ code, silent: true, store_history: false }).done;
     this.needsSetup = false;
   }
 

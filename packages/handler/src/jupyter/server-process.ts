@@ -6,6 +6,12 @@ import path from "node:path";
 import { bootstrapConfig } from "./bootstrap.js";
 import { kernelEnvironment, stateDirs, type StateDirs } from "./environment.js";
 
+/** Read by every kernel at start and restart: figures as PNG, colours off (we strip ANSI anyway). */
+const KERNEL_CONFIG = `c = get_config()  # noqa: F821
+c.InlineBackend.figure_formats = {"png"}
+c.InteractiveShell.colors = "NoColor"
+`;
+
 /** Where a Jupyter server answers, and with which token. */
 export interface JupyterEndpoint {
   baseUrl: string;
@@ -88,6 +94,11 @@ export class JupyterServerProcess implements JupyterServer {
     const token = randomBytes(24).toString("hex");
     const configFile = path.join(this.dirs.config, "jupyter_mcp_config.py");
     const allowRoot = typeof process.getuid === "function" && process.getuid() === 0;
+    await mkdir(path.join(this.dirs.ipython, "profile_default"), { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(this.dirs.ipython, "profile_default", "ipython_kernel_config.py"),
+      KERNEL_CONFIG,
+    );
     await writeFile(configFile, bootstrapConfig({ port, token, rootDir: this.dirs.work, allowRoot }), {
       mode: 0o600,
     });

@@ -3,6 +3,22 @@ import { z } from "zod";
 import { executionOutputShape, executionToToolResult } from "../content.js";
 import type { ToolContext } from "./context.js";
 
+// Built once: a fresh McpServer is made per request, and rebuilding schemas each time is measurable.
+const codeSchema = z.string().describe("Python source to run, as in one notebook cell.");
+const timeoutSchemas = new Map<number, z.ZodOptional<z.ZodNumber>>();
+function timeoutSchema(max: number): z.ZodOptional<z.ZodNumber> {
+  let schema = timeoutSchemas.get(max);
+  if (!schema) {
+    schema = z
+      .number()
+      .positive()
+      .optional()
+      .describe(`Seconds before the cell is interrupted; clamped to ${max}.`);
+    timeoutSchemas.set(max, schema);
+  }
+  return schema;
+}
+
 export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "execute_code",
@@ -13,14 +29,7 @@ export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
         "last expression, tracebacks, and matplotlib figures as PNG images. Variables and imports persist " +
         `between calls. \`timeout\` (seconds, default ${ctx.defaultTimeoutSeconds}, at most ${ctx.maxTimeoutSeconds}) ` +
         "interrupts the cell when it expires and keeps the variables.",
-      inputSchema: {
-        code: z.string().describe("Python source to run, as in one notebook cell."),
-        timeout: z
-          .number()
-          .positive()
-          .optional()
-          .describe(`Seconds before the cell is interrupted; clamped to ${ctx.maxTimeoutSeconds}.`),
-      },
+      inputSchema: { code: codeSchema, timeout: timeoutSchema(ctx.maxTimeoutSeconds) },
       outputSchema: executionOutputShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
