@@ -12,6 +12,7 @@ export interface IopubMessage {
   content: Record<string, unknown>;
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI escapes are control characters by definition.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
 
 export function stripAnsi(text: string): string {
