@@ -26,12 +26,13 @@ describe("the Fetch handler over HTTP", () => {
   });
 
   test("no token or a wrong token gets 401 with WWW-Authenticate; the right one gets 200", async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { "content-type": "application/json" },
       { "content-type": "application/json", authorization: "Bearer wrong-token" },
       { "content-type": "application/json", authorization: `Basic ${TOKEN}` },
       { "content-type": "application/json", authorization: `Bearer ${TOKEN}x` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await rpc(server.url, initialize, headers);
       expect(res.status).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /);

@@ -6,8 +6,8 @@ import {
   scheduledRuleEvent,
   schedulerWarmerEvent,
   warmupPluginEvent,
-  type LambdaHttpResult,
 } from "@jupyter-mcp/event-adapter/testing";
+import type { LambdaHttpResult } from "@jupyter-mcp/event-adapter";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempStateRoot } from "./support/harness.js";
