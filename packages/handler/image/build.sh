@@ -13,6 +13,7 @@
 #   REBUILD_BASE=1      remake the local base image
 #   NO_PULL=1           never try to pull debian:trixie-slim
 #   CONTAINER_CLI       podman (default) or docker
+#   BUILD_JOBS          stages built in parallel by podman (default 2)
 #   BUNDLE              prebuilt (default): build the handler here (pnpm, turbo cache) and bundle it
 #                       with esbuild into packages/handler/dist-image, which the image copies;
 #                       source: do all of that inside the build (self-contained, slower: the
@@ -110,7 +111,8 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
 fi
 if [ "$CLI" = podman ]; then
   # chroot isolation: no cgroups/namespaces needed; docker format keeps HEALTHCHECK.
-  $CLI build --isolation=chroot --format docker --layers "${build_args[@]}" "$@" .
+  # --jobs 2: the runtime stage's apt install overlaps the compilers' and the runtime client's build.
+  $CLI build --isolation=chroot --format docker --layers --jobs "${BUILD_JOBS:-2}" "${build_args[@]}" "$@" .
 else
   DOCKER_BUILDKIT=1 $CLI build "${build_args[@]}" "$@" .
 fi

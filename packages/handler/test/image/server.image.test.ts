@@ -78,6 +78,15 @@ describe("image, server mode (MCP SDK client over Streamable HTTP)", () => {
     expect(images[0]?.data?.startsWith(PNG_MAGIC)).toBe(true);
   });
 
+  test("the image's HEALTHCHECK command passes against it, and fails on a dead port", async () => {
+    const port = new URL(base).port;
+    const check = ["node", "/usr/local/bin/jupyter-mcp-healthcheck.mjs"];
+    const ok = spawnImage({ info, rootfs, command: check, env: { PORT: port } });
+    expect((await ok.exited).code).toBe(0);
+    const dead = spawnImage({ info, rootfs, command: check, env: { PORT: String(await freePort()) } });
+    expect((await dead.exited).code).toBe(1);
+  });
+
   test("requests without the token get 401", async () => {
     const res = await fetch(`${base}/mcp`, {
       method: "POST",
