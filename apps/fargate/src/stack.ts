@@ -9,9 +9,11 @@ import {
   handlerSettingsVariables,
   logVariables,
   McpFargate,
+  McpWorkspace,
   ModuleStack,
   rule,
   tagsVariable,
+  workspaceVariables,
 } from "@jupyter-mcp/constructs";
 
 export const MODULE_NAME = "fargate";
@@ -193,6 +195,7 @@ export class FargateStack extends ModuleStack {
         "Customer managed KMS key of the token secret (grants kms:Decrypt on it); also encrypts a created secret.",
     }).stringValue;
     const environment = handlerSettingsVariables(this);
+    const ws = workspaceVariables(this);
     const tags = tagsVariable(this);
 
     const token = new AuthToken(this, "auth_token", {
@@ -200,6 +203,16 @@ export class FargateStack extends ModuleStack {
       secretArn,
       createSecret,
       kmsKeyArn: tokenKms,
+      tags,
+      context,
+    });
+    const workspace = new McpWorkspace(this, "workspace", {
+      name: name,
+      create: ws.create,
+      bucketName: ws.bucketName,
+      prefix: ws.prefix,
+      expirationDays: ws.expirationDays,
+      kmsKeyArn: ws.kmsKeyArn,
       tags,
       context,
     });
@@ -226,6 +239,7 @@ export class FargateStack extends ModuleStack {
       logRetentionDays: logs.retentionDays,
       logKmsKeyArn: logs.kmsKeyArn,
       authToken: token,
+      workspace,
       environment,
       tags,
       context,
@@ -274,6 +288,10 @@ export class FargateStack extends ModuleStack {
     this.output("auth_token_secret_arn", {
       value: token.secretArn,
       description: "Secret holding the bearer token (created or given).",
+    });
+    this.output("workspace_bucket_name", {
+      value: workspace.bucketName,
+      description: "The workspace bucket (created or given); null unless a workspace is configured.",
     });
   }
 }

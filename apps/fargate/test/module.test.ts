@@ -61,6 +61,16 @@ describe(`modules/${MODULE_NAME}`, () => {
       { name: "MCP_MAX_OUTPUT_CHARS", value: "5000" },
       { name: "PORT", value: "8080" },
     ]);
+    const ws = consoleEval(json, ["local.fargate_environment"], {
+      ...REQUIRED,
+      workspace_bucket_name: "shared",
+    });
+    expect(ws.values[0]).toEqual(
+      expect.arrayContaining([
+        { name: "MCP_WORKSPACE_BUCKET", value: "shared" },
+        { name: "MCP_WORKSPACE_PREFIX", value: "workspace/" },
+      ]),
+    );
     for (const values of [
       { ...REQUIRED, alb_subnet_ids: ["subnet-b"] },
       { ...REQUIRED, alb_ingress_cidr_blocks: ["everyone"] },

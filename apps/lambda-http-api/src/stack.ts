@@ -13,9 +13,11 @@ import {
   logVariables,
   McpFunction,
   McpHttpApi,
+  McpWorkspace,
   ModuleStack,
   rule,
   tagsVariable,
+  workspaceVariables,
 } from "@jupyter-mcp/constructs";
 
 export const MODULE_NAME = "lambda-http-api";
@@ -200,6 +202,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       ],
     }).stringValue;
     const environment = handlerSettingsVariables(this);
+    const ws = workspaceVariables(this);
     const tags = tagsVariable(this);
 
     const isToken = Op.eq(authType, "token");
@@ -210,6 +213,16 @@ export class LambdaHttpApiStack extends ModuleStack {
       ssmParameterName: ssmName,
       createSecret,
       kmsKeyArn: tokenKms,
+      tags,
+      context,
+    });
+    const workspace = new McpWorkspace(this, "workspace", {
+      name: functionName,
+      create: ws.create,
+      bucketName: ws.bucketName,
+      prefix: ws.prefix,
+      expirationDays: ws.expirationDays,
+      kmsKeyArn: ws.kmsKeyArn,
       tags,
       context,
     });
@@ -227,6 +240,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       authToken: token,
       // JWT and IAM are checked by API Gateway; the handler then accepts calls without a token.
       allowInsecure: Op.not(isToken),
+      workspace,
       environment,
       tags,
     });
@@ -287,6 +301,10 @@ export class LambdaHttpApiStack extends ModuleStack {
       value: token.secretArn,
       description:
         "Secret holding the bearer token (created or given); null when the token is in SSM or auth_type is not token.",
+    });
+    this.output("workspace_bucket_name", {
+      value: workspace.bucketName,
+      description: "The workspace bucket (created or given); null unless a workspace is configured.",
     });
   }
 }

@@ -102,6 +102,22 @@ describe(`modules/${MODULE_NAME}`, () => {
     ]);
   });
 
+  withTerraform("workspace bucket: none by default, created or given (terraform console)", () => {
+    const exprs = ["local.workspace_enabled", "local.workspace_create_bucket"];
+    expect(consoleEval(json, exprs, { image_uri: IMAGE }).values).toEqual([false, false]);
+    expect(consoleEval(json, exprs, { image_uri: IMAGE, create_workspace_bucket: true }).values).toEqual([
+      true,
+      true,
+    ]);
+    expect(
+      consoleEval(json, exprs, {
+        image_uri: IMAGE,
+        create_workspace_bucket: true,
+        workspace_bucket_name: "shared",
+      }).values,
+    ).toEqual([true, false]);
+  });
+
   withTerraform("refuses invalid inputs (variable validations)", () => {
     const bad: Record<string, unknown>[] = [
       { image_uri: "docker.io/library/python:3" },
@@ -111,6 +127,8 @@ describe(`modules/${MODULE_NAME}`, () => {
       { image_uri: IMAGE, cloudwatch_logs_retention_in_days: 2 },
       { image_uri: IMAGE, kernel_preload: "numpy, pandas" },
       { image_uri: IMAGE, reserved_concurrent_executions: 0 },
+      { image_uri: IMAGE, workspace_prefix: "/abs/" },
+      { image_uri: IMAGE, workspace_prefix: "no-slash" },
     ];
     for (const values of bad) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });

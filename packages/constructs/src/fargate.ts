@@ -25,6 +25,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
 import type { AuthToken } from "./auth-token.js";
+import type { McpWorkspace } from "./workspace.js";
 import type { AwsContext } from "./aws-context.js";
 import { settingsEnvironment, type McpSettings } from "./function.js";
 import { assumeRoleDocument, isSet, named, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
@@ -61,6 +62,8 @@ export interface McpFargateProps {
   readonly logKmsKeyArn?: string;
   readonly settings?: McpSettings;
   readonly authToken: AuthToken;
+  /** Workspace bucket: its environment variables, and access to its prefix for the task role. */
+  readonly workspace?: McpWorkspace;
   readonly environment?: Record<string, string>;
   readonly enableContainerInsights?: Cond;
   readonly tags?: Record<string, string>;
@@ -161,6 +164,8 @@ export class McpFargate extends Construct {
       tags,
     });
 
+    props.workspace?.grant(this, "workspace", this.taskRole);
+
     const base: Record<string, string> = {
       ...settingsEnvironment(props.settings),
       HOST: "0.0.0.0",
@@ -168,7 +173,11 @@ export class McpFargate extends Construct {
     };
     // ECS wants [{name, value}]; the extra environment may be a plan-time map, so the list is
     // built in Terraform (sorted, for a stable task definition).
-    const merged = new TerraformLocal(this, "environment_map", Fn.merge([base, props.environment ?? {}]));
+    const merged = new TerraformLocal(
+      this,
+      "environment_map",
+      Fn.merge([base, props.workspace?.environment ?? {}, props.environment ?? {}]),
+    );
     const m = merged.asString;
     const environment = new TerraformLocal(
       this,

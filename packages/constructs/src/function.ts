@@ -11,6 +11,7 @@ import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config/index.js";
 import type { AuthToken } from "./auth-token.js";
+import type { McpWorkspace } from "./workspace.js";
 import { assumeRoleDocument, pick, rolePolicy, when, type Cond } from "./util.js";
 
 /** Handler settings, passed as environment variables (names are the handler's contract). */
@@ -65,6 +66,8 @@ export interface McpFunctionProps {
   readonly authToken?: AuthToken;
   /** MCP_ALLOW_INSECURE=true: the handler accepts calls without a token (auth happens in front). */
   readonly allowInsecure?: Cond;
+  /** Workspace bucket: its environment variables, and access to its prefix for the role. */
+  readonly workspace?: McpWorkspace;
   /** Extra environment variables, merged last. */
   readonly environment?: Record<string, string>;
   readonly tags?: Record<string, string>;
@@ -125,11 +128,14 @@ export class McpFunction extends Construct {
       }
     }
 
+    props.workspace?.grant(this, "workspace", this.role);
+
     const environment = Fn.merge([
       settingsEnvironment(props.settings),
       token ? pick(token.usesSecret, { MCP_AUTH_TOKEN_SECRET_ARN: token.secretArn }, {}) : {},
       token ? pick(token.usesSsm, { MCP_AUTH_TOKEN_SSM_PARAMETER: token.ssmParameterName }, {}) : {},
       props.allowInsecure !== undefined ? pick(props.allowInsecure, { MCP_ALLOW_INSECURE: "true" }, {}) : {},
+      props.workspace?.environment ?? {},
       props.environment ?? {},
     ]);
 

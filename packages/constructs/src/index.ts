@@ -6,5 +6,6 @@ export * from "./front-door.js";
 export * from "./keep-warm.js";
 export * from "./image.js";
 export * from "./fargate.js";
+export * from "./workspace.js";
 export * from "./module-stack.js";
 export * from "./module-inputs.js";

@@ -2,7 +2,7 @@
  * Variables shared by the module stacks, declared once so their names, types, descriptions and
  * validation rules are the same in every module.
  */
-import { Fn, TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal, type IResolvable } from "cdktf";
 import { rule, type ModuleStack } from "./module-stack.js";
 
 /** Retention values CloudWatch Logs accepts. */
@@ -110,4 +110,50 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
     Fn.merge([tunables.asStringMap, extra.value]),
   );
   return local.asStringMap;
+}
+
+/** The optional workspace bucket's inputs; returns the construct's props. */
+export function workspaceVariables(stack: ModuleStack): {
+  create: IResolvable;
+  bucketName: string;
+  prefix: string;
+  expirationDays: number;
+  kmsKeyArn: string;
+} {
+  const create = stack.variable("create_workspace_bucket", {
+    type: "bool",
+    default: false,
+    description:
+      "Create an S3 bucket for files that outlive an execution environment (encrypted, public access blocked, TLS only, versioned, objects expiring). Sets MCP_WORKSPACE_BUCKET and MCP_WORKSPACE_PREFIX.",
+  }).booleanValue;
+  const bucketName = stack.variable("workspace_bucket_name", {
+    type: "string",
+    default: "",
+    description:
+      "Use this existing bucket as the workspace instead (the server gets access to workspace_prefix in it only).",
+  }).stringValue;
+  const prefix = stack.variable("workspace_prefix", {
+    type: "string",
+    default: "workspace/",
+    description: "Key prefix of the workspace; the role may read, write and list under it only.",
+    validation: [
+      rule(
+        'can(regex("^[A-Za-z0-9!_.*()-]+(/[A-Za-z0-9!_.*()-]+)*/$", var.workspace_prefix))',
+        'workspace_prefix must be a relative key prefix ending in "/", e.g. "workspace/".',
+      ),
+    ],
+  }).stringValue;
+  const expirationDays = stack.variable("workspace_expiration_days", {
+    type: "number",
+    default: 30,
+    description: "Objects in a created workspace bucket expire after this many days.",
+    validation: [rule("var.workspace_expiration_days >= 1", "workspace_expiration_days must be at least 1.")],
+  }).numberValue;
+  const kmsKeyArn = stack.variable("workspace_kms_key_arn", {
+    type: "string",
+    default: "",
+    description:
+      "KMS key ARN for the workspace bucket (created: encrypts it; existing: the key it uses, granted for decrypt and generate-data-key); SSE-S3 when empty.",
+  }).stringValue;
+  return { create, bucketName, prefix, expirationDays, kmsKeyArn };
 }

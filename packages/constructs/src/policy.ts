@@ -53,6 +53,8 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
   // for actions without resource-level permissions.
   for (const [name, doc] of dataSources(json, "aws_iam_policy_document")) {
     for (const st of asList<Obj>(doc.statement)) {
+      // Deny statements (e.g. a bucket's TLS-only policy) may be as broad as they like.
+      if (st.effect === "Deny") continue;
       const actions = asList<string>(st.actions);
       const res = asList<string>(st.resources);
       for (const a of actions) {
@@ -61,9 +63,6 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
       }
       if (res.includes("*") && !actions.every((a) => RESOURCE_STAR_ALLOWED.includes(a))) {
         add("CKV_AWS_355", `data.aws_iam_policy_document.${name}`, `resource "*" for ${actions.join(", ")}`);
-      }
-      if (st.effect !== undefined && st.effect !== "Allow") {
-        add("IAM_ALLOW_ONLY", `data.aws_iam_policy_document.${name}`, "unexpected effect");
       }
     }
   }
@@ -172,6 +171,36 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
       return hc !== undefined && cond !== undefined && (cond === `!${hc}` || cond === `!(${hc})`);
     });
     if (!ok) add("CKV_AWS_2", `aws_lb_listener.${name}`, "HTTP listener forwards while HTTPS is possible");
+  }
+
+  // CKV_AWS_53-56 / CKV2_AWS_6 (public access blocked), CKV_AWS_19/145 (encrypted), CKV_AWS_21
+  // (versioned), CKV2_AWS_61 (lifecycle): every bucket has each companion resource.
+  const buckets = resources(json, "aws_s3_bucket");
+  const companion = (type: string) => resources(json, type).map(([, r]) => String(r.bucket ?? ""));
+  for (const [name] of buckets) {
+    const refersTo = (b: string) =>
+      b.includes(`aws_s3_bucket.${name}.`) || b.includes(`aws_s3_bucket.${name}[`);
+    const pab = resources(json, "aws_s3_bucket_public_access_block").find(([, r]) =>
+      refersTo(String(r.bucket)),
+    );
+    const flags = [
+      "block_public_acls",
+      "block_public_policy",
+      "ignore_public_acls",
+      "restrict_public_buckets",
+    ];
+    if (!pab || !flags.every((f) => pab[1][f] === true)) {
+      add("CKV_AWS_53", `aws_s3_bucket.${name}`, "public access not fully blocked");
+    }
+    const needs: [string, string][] = [
+      ["aws_s3_bucket_server_side_encryption_configuration", "CKV_AWS_145"],
+      ["aws_s3_bucket_versioning", "CKV_AWS_21"],
+      ["aws_s3_bucket_lifecycle_configuration", "CKV2_AWS_61"],
+      ["aws_s3_bucket_policy", "S3_TLS_ONLY"],
+    ];
+    for (const [type, check] of needs) {
+      if (!companion(type).some(refersTo)) add(check, `aws_s3_bucket.${name}`, `no ${type}`);
+    }
   }
 
   // No security group open to the world, except the ALB's on its listener ports.

@@ -10,6 +10,16 @@ import { join } from "node:path";
 
 type Obj = Record<string, unknown>;
 
+const REF = String.raw`(?:data\.)?(?:aws|docker)_[a-z0-9_]+\.[a-z0-9_]+`;
+
+function placeholders(expr: string): string {
+  const re = new RegExp(String.raw`one\((${REF})\[\*\]\.([a-z0-9_]+)\)|\b(${REF})\.([a-z0-9_]+)`, "g");
+  return expr.replace(
+    re,
+    (_m, r1?: string, a1?: string, r2?: string, a2?: string) => `"<${r1 ?? r2}.${a1 ?? a2}>"`,
+  );
+}
+
 export function terraformAvailable(): boolean {
   const r = spawnSync("terraform", ["version"], { encoding: "utf8", env: quietEnv() });
   return r.status === 0;
@@ -27,14 +37,17 @@ export interface ConsoleResult {
 }
 
 /**
- * Evaluates `expressions` against the module's variables and those locals that reference no
- * resource or data source, with `values` as the variables' values.
+ * Evaluates `expressions` against the module's variables and locals, with `values` as the
+ * variables' values.
  */
 export function consoleEval(json: Obj, expressions: string[], values: Obj = {}): ConsoleResult {
+  // Resources and data sources do not exist without providers: their attributes become
+  // placeholder strings ("<aws_s3_bucket.workspace_bucket.id>").
   const locals = Object.fromEntries(
-    Object.entries((json.locals ?? {}) as Record<string, string>).filter(
-      ([, v]) => !/\b(aws_[a-z0-9_]+|docker_[a-z_]+|data)\.[a-z]/.test(String(v)),
-    ),
+    Object.entries((json.locals ?? {}) as Record<string, string>).map(([k, v]) => [
+      k,
+      placeholders(String(v)),
+    ]),
   );
   const dir = mkdtempSync(join(tmpdir(), "tf-console-"));
   try {

@@ -198,3 +198,12 @@ describe("policy checks catch what they are for", () => {
     ]);
   });
 });
+
+describe("bucket checks", () => {
+  it("a bare bucket lacks every companion", () => {
+    const checks = checkPolicies({ resource: { aws_s3_bucket: { b: { bucket_prefix: "x" } } } }).map(
+      (f) => f.check,
+    );
+    expect(checks).toEqual(["CKV_AWS_53", "CKV_AWS_145", "CKV_AWS_21", "CKV2_AWS_61", "S3_TLS_ONLY"]);
+  });
+});

@@ -1,0 +1,125 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
+import { AuthToken } from "../src/auth-token.js";
+import { McpFargate } from "../src/fargate.js";
+import { McpFunction } from "../src/function.js";
+import { checkPolicies } from "../src/policy.js";
+import { McpWorkspace } from "../src/workspace.js";
+import { boolVar, parse, resourcesOf, statements, synth } from "./helpers.js";
+
+const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
+
+describe("McpWorkspace", () => {
+  it("creates nothing by default", () => {
+    const out = synth((s, context) => {
+      const workspace = new McpWorkspace(s, "ws", { name: "mcp", context });
+      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
+    });
+    expect(out).not.toHaveResource(S3Bucket);
+    expect(statements(out).find((x) => x.sid === "WorkspaceObjects")).toBeUndefined();
+    expect(resourcesOf(out, "aws_lambda_function")[0]!.environment.variables).not.toContain("MCP_WORKSPACE");
+  });
+
+  it("a created bucket: public access blocked, encrypted, versioned, expiring, TLS only", () => {
+    const out = synth((s, context) => {
+      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, expirationDays: 14, context });
+      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
+    });
+    expect(out).toHaveResourceWithProperties(S3Bucket, {
+      bucket_prefix: "mcp-workspace-",
+      force_destroy: false,
+    });
+    expect(out).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(out).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [
+        expect.objectContaining({
+          apply_server_side_encryption_by_default: expect.objectContaining({ sse_algorithm: "AES256" }),
+        }),
+      ],
+    });
+    expect(out).toHaveResourceWithProperties(S3BucketVersioningA, {
+      versioning_configuration: { status: "Enabled" },
+    });
+    expect(out).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: [expect.objectContaining({ filter: [{ prefix: "workspace/" }], expiration: [{ days: 14 }] })],
+    });
+    const deny = statements(out).find((x) => x.sid === "DenyInsecureTransport")!;
+    expect(deny.effect).toBe("Deny");
+    const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
+    expect(env).toContain('"MCP_WORKSPACE_BUCKET" = one(aws_s3_bucket.ws_bucket[*].id)');
+    expect(env).toContain('"MCP_WORKSPACE_PREFIX" = "workspace/"');
+    expect(checkPolicies(parse(out))).toEqual([]);
+  });
+
+  it("the role may use the prefix only: objects under it, listing limited to it", () => {
+    const out = synth((s, context) => {
+      const workspace = new McpWorkspace(s, "ws", {
+        name: "mcp",
+        bucketName: "shared-bucket",
+        prefix: "mcp/",
+        context,
+      });
+      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
+    });
+    expect(out).not.toHaveResource(S3Bucket);
+    const objects = statements(out).find((x) => x.sid === "WorkspaceObjects")!;
+    expect(objects.actions).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+    expect(objects.resources).toEqual([
+      "arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket/mcp/*",
+    ]);
+    const list = statements(out).find((x) => x.sid === "WorkspaceList")!;
+    expect(list.resources).toEqual(["arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket"]);
+    expect(list.condition).toEqual([{ test: "StringLike", variable: "s3:prefix", values: ["mcp/*"] }]);
+  });
+
+  it("KMS: the bucket uses the key and the role may use it", () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/k";
+    const out = synth((s, context) => {
+      const workspace = new McpWorkspace(s, "ws", {
+        name: "mcp",
+        create: boolVar(s, "ws_create"),
+        kmsKeyArn: key,
+        context,
+      });
+      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
+    });
+    expect(resourcesOf(out, "aws_s3_bucket")[0]!.count).toBe("${local.ws_create_bucket ? 1 : 0}");
+    expect(out).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
+      rule: [
+        expect.objectContaining({
+          apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: key },
+        }),
+      ],
+    });
+    expect(statements(out).find((x) => x.sid === "WorkspaceKey")!.resources).toEqual([key]);
+  });
+
+  it("on Fargate the task role (not the execution role) gets the access", () => {
+    const out = synth((s, context) => {
+      const authToken = new AuthToken(s, "tok", { name: "mcp", context });
+      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, context });
+      new McpFargate(s, "svc", {
+        name: "mcp",
+        imageUri: IMAGE,
+        ecrRepositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/mcp",
+        vpcId: "vpc-1",
+        subnetIds: ["subnet-a"],
+        albSubnetIds: ["subnet-b", "subnet-c"],
+        authToken,
+        workspace,
+        context,
+      });
+    });
+    const policy = resourcesOf(out, "aws_iam_role_policy").find((p) => p.name === "workspace")!;
+    expect(policy.role).toBe("${aws_iam_role.svc_task_role.id}");
+    expect(JSON.parse(out).locals.svc_environment_map).toContain("MCP_WORKSPACE_BUCKET");
+  });
+});
