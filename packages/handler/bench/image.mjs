@@ -7,7 +7,6 @@
 //     SDK client (initialize + tools/call)
 //   - warm execute_code round trips in both modes
 // Prints a table; writes .bench/image.json. Usage: node bench/image.mjs [--runs 3] [--image TAG]
-/* global fetch, AbortSignal */
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { setTimeout } from "node:timers";

@@ -1,4 +1,3 @@
-/* global fetch, AbortSignal */
 // HEALTHCHECK of the jupyter-mcp image. In server mode: GET /health on the local server.
 // In Lambda mode there is no HTTP server (and Lambda ignores HEALTHCHECK): report healthy.
 if (process.env.AWS_LAMBDA_RUNTIME_API) process.exit(0);
