@@ -14,6 +14,9 @@ import {
 } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
 import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const json = moduleJson(buildApp().stack);
@@ -70,5 +73,18 @@ describe(`modules/${MODULE_NAME}`, () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+  it("has examples, which use only its inputs and outputs and pass every required input", () => {
+    const modulesDir = join(moduleDirOf(import.meta.url, MODULE_NAME), "..");
+    expect(examplesUsing(modulesDir, MODULE_NAME).length).toBeGreaterThan(0);
+    expect(checkExamples(modulesDir, MODULE_NAME)).toEqual([]);
+  });
+
+  withTerraform("examples are in canonical format (terraform fmt -check)", () => {
+    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-no-color", "examples"], {
+      cwd: moduleDirOf(import.meta.url, MODULE_NAME),
+      encoding: "utf8",
+    });
+    expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
   });
 });

@@ -1,0 +1,108 @@
+/**
+ * Static checks of the module examples, for machines where `terraform validate` cannot run (it
+ * needs providers): every `module` block that sources one of our modules passes only inputs the
+ * module declares, passes every required input, and reads only outputs the module declares.
+ */
+import { readdirSync, readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+
+export const SOURCE_PATTERN =
+  /^git::https:\/\/github\.com\/[A-Za-z0-9_.-]+\/jupyter-mcp-lambda\.git\/\/modules\/([a-z-]+)\?ref=v\d+\.\d+\.\d+$/;
+
+const META_ARGUMENTS = new Set(["source", "version", "providers", "count", "for_each", "depends_on"]);
+
+export interface ExampleProblem {
+  readonly file: string;
+  readonly message: string;
+}
+
+interface ModuleBlock {
+  readonly label: string;
+  readonly source: string;
+  readonly args: string[];
+}
+
+/** `module "label" { ... }` blocks: their source and their top-level argument names. */
+export function moduleBlocks(hcl: string): ModuleBlock[] {
+  const blocks: ModuleBlock[] = [];
+  const re = /^module\s+"([^"]+)"\s*\{\n([\s\S]*?)^\}/gm;
+  for (let m = re.exec(hcl); m; m = re.exec(hcl)) {
+    const body = m[2]!;
+    const args = [...body.matchAll(/^ {2}([a-z_][a-z0-9_]*)\s*=/gm)].map((a) => a[1]!);
+    const source = /^ {2}source\s*=\s*"([^"]+)"/m.exec(body)?.[1] ?? "";
+    blocks.push({ label: m[1]!, source, args });
+  }
+  return blocks;
+}
+
+type ModuleJson = { variable?: Record<string, { default?: unknown }>; output?: Record<string, unknown> };
+
+/** Checks every example of every module under `modulesDir` that uses `moduleName`. */
+export function checkExamples(modulesDir: string, moduleName: string): ExampleProblem[] {
+  const problems: ExampleProblem[] = [];
+  const json = JSON.parse(readFileSync(join(modulesDir, moduleName, "main.tf.json"), "utf8")) as ModuleJson;
+  const variables = json.variable ?? {};
+  const outputs = new Set(Object.keys(json.output ?? {}));
+  const required = Object.keys(variables).filter((v) => !("default" in variables[v]!));
+  for (const mod of readdirSync(modulesDir)) {
+    const examples = join(modulesDir, mod, "examples");
+    if (!existsSync(examples)) continue;
+    for (const ex of readdirSync(examples)) {
+      const file = join(examples, ex, "main.tf");
+      if (!existsSync(file)) continue;
+      const hcl = readFileSync(file, "utf8");
+      const rel = `modules/${mod}/examples/${ex}/main.tf`;
+      for (const block of moduleBlocks(hcl)) {
+        const m = SOURCE_PATTERN.exec(block.source);
+        if (!m) {
+          problems.push({ file: rel, message: `module "${block.label}": unexpected source ${block.source}` });
+          continue;
+        }
+        if (m[1] !== moduleName) continue;
+        for (const arg of block.args) {
+          if (!META_ARGUMENTS.has(arg) && !(arg in variables)) {
+            problems.push({
+              file: rel,
+              message: `module "${block.label}": no input "${arg}" in ${moduleName}`,
+            });
+          }
+        }
+        for (const req of required) {
+          if (!block.args.includes(req)) {
+            problems.push({ file: rel, message: `module "${block.label}": required input "${req}" missing` });
+          }
+        }
+        for (const used of hcl.matchAll(new RegExp(`module\\.${block.label}\\.([a-z0-9_]+)`, "g"))) {
+          if (!outputs.has(used[1]!)) {
+            problems.push({
+              file: rel,
+              message: `module.${block.label}.${used[1]}: no such output in ${moduleName}`,
+            });
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Examples that use `moduleName` (so a module without any is noticed). */
+export function examplesUsing(modulesDir: string, moduleName: string): string[] {
+  const found: string[] = [];
+  for (const mod of readdirSync(modulesDir)) {
+    const examples = join(modulesDir, mod, "examples");
+    if (!existsSync(examples)) continue;
+    for (const ex of readdirSync(examples)) {
+      const file = join(examples, ex, "main.tf");
+      if (!existsSync(file)) continue;
+      if (
+        moduleBlocks(readFileSync(file, "utf8")).some(
+          (b) => SOURCE_PATTERN.exec(b.source)?.[1] === moduleName,
+        )
+      ) {
+        found.push(`modules/${mod}/examples/${ex}`);
+      }
+    }
+  }
+  return found;
+}
