@@ -16,7 +16,6 @@ import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
 import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const json = moduleJson(buildApp().stack);
