@@ -1,25 +1,42 @@
 #!/usr/bin/env bash
-# Idempotent setup for a fresh machine: Debian's Jupyter stack (the kernel runs on /usr/bin/python3)
-# and the workspace's node modules. Fast when everything is already there.
+# Idempotent setup for a fresh Debian/Ubuntu machine: Debian's Jupyter stack (the kernel runs on
+# /usr/bin/python3), the image tools (podman, bubblewrap, debootstrap) when asked, and the workspace's
+# node modules. Fast when everything is already there.
+#   scripts/setup.sh          Jupyter + node modules (enough for `pnpm start`)
+#   scripts/setup.sh --image  also the tools `pnpm image:build` / `image:test` need
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY="${JUPYTER_PYTHON:-/usr/bin/python3}"
-DEBIAN_PACKAGES="jupyter-server python3-ipykernel python3-jupyter-client python3-matplotlib python3-numpy python3-pandas"
+JUPYTER_PACKAGES="jupyter-server python3-ipykernel python3-jupyter-client python3-matplotlib python3-numpy python3-pandas python3-pip"
+IMAGE_PACKAGES="podman bubblewrap debootstrap"
 
-if ! "$PY" -c 'import jupyter_server, ipykernel, jupyter_client, matplotlib, numpy, pandas' 2>/dev/null; then
+apt_install() {
+  local recommends="$1"
+  shift
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing Debian's Jupyter stack ($DEBIAN_PACKAGES)" >&2
+    echo "setup: installing Debian packages: $*" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $DEBIAN_PACKAGES >/dev/null
+    apt-get install -y -q $recommends "$@" >/dev/null
   else
-    echo "setup: Jupyter is missing for $PY. Install it with:" >&2
-    echo "  sudo apt-get install -y $DEBIAN_PACKAGES" >&2
-    echo "or point JUPYTER_PYTHON at a Python that has jupyter_server and ipykernel." >&2
+    echo "setup: missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y $*" >&2
     exit 1
   fi
+}
+
+if ! "$PY" -c 'import jupyter_server, ipykernel, jupyter_client, matplotlib, numpy, pandas, pip' 2>/dev/null; then
+  # shellcheck disable=SC2086
+  apt_install --no-install-recommends $JUPYTER_PACKAGES
+fi
+
+if [ "${1:-}" = "--image" ]; then
+  missing=""
+  for tool in podman bwrap debootstrap; do command -v "$tool" >/dev/null || missing=1; done
+  # podman's recommends (fuse-overlayfs, uidmap, slirp4netns, ...) are what `podman build` relies on.
+  # shellcheck disable=SC2086
+  if [ -n "$missing" ]; then apt_install "" $IMAGE_PACKAGES; fi
 fi
 
 if [ "${CI:-}" = "true" ]; then

@@ -315,7 +315,11 @@ export class KernelSession {
     this.options.log?.(`restarting kernel: ${why}`);
     this.restarting = true;
     try {
-      await kernel.restart();
+      await kernel.restart().catch((err: unknown) => {
+        // The server's "restarting" status can race the client's own reconnect after a restart and
+        // cancel its kernel_info request; the connection then reconnects by itself.
+        if (!/Canceled future/.test(errorMessage(err))) throw err;
+      });
       await waitUntilReady(kernel);
     } finally {
       this.restarting = false;
