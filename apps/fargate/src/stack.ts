@@ -174,7 +174,7 @@ export class FargateStack extends ModuleStack {
       type: "bool",
       default: true,
       description:
-        "Create a Secrets Manager secret with a random bearer token when auth_token_secret_arn is empty. The server always requires a token.",
+        "Create a Secrets Manager secret with a random bearer token when neither auth_token_secret_arn nor auth_token_ssm_parameter_name is set. The server always requires a token.",
     }).booleanValue;
     const secretArn = this.variable("auth_token_secret_arn", {
       type: "string",
@@ -187,6 +187,12 @@ export class FargateStack extends ModuleStack {
           "auth_token_secret_arn must be a Secrets Manager secret ARN.",
         ),
       ],
+    }).stringValue;
+    const ssmName = this.variable("auth_token_ssm_parameter_name", {
+      type: "string",
+      default: "",
+      description:
+        "Name of an existing SSM SecureString parameter holding the bearer token, used when auth_token_secret_arn is empty (ECS resolves it into MCP_AUTH_TOKEN at task start).",
     }).stringValue;
     const tokenKms = this.variable("auth_token_kms_key_arn", {
       type: "string",
@@ -201,6 +207,7 @@ export class FargateStack extends ModuleStack {
     const token = new AuthToken(this, "auth_token", {
       name,
       secretArn,
+      ssmParameterName: ssmName,
       createSecret,
       kmsKeyArn: tokenKms,
       tags,
@@ -287,7 +294,7 @@ export class FargateStack extends ModuleStack {
     this.output("log_group_name", { value: svc.logGroup.name, description: "The tasks' log group." });
     this.output("auth_token_secret_arn", {
       value: token.secretArn,
-      description: "Secret holding the bearer token (created or given).",
+      description: "Secret holding the bearer token (created or given); null when the token is in SSM.",
     });
     this.output("workspace_bucket_name", {
       value: workspace.bucketName,

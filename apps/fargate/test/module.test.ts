@@ -74,6 +74,17 @@ describe(`modules/${MODULE_NAME}`, () => {
         { name: "MCP_WORKSPACE_PREFIX", value: "workspace/" },
       ]),
     );
+    const sources = [
+      "local.auth_token_create_secret",
+      "local.auth_token_uses_secret",
+      "local.auth_token_uses_ssm",
+    ];
+    expect(consoleEval(json, sources, REQUIRED).values).toEqual([true, true, false]);
+    expect(consoleEval(json, sources, { ...REQUIRED, auth_token_ssm_parameter_name: "/t" }).values).toEqual([
+      false,
+      false,
+      true,
+    ]);
     for (const values of [
       { ...REQUIRED, alb_subnet_ids: ["subnet-b"] },
       { ...REQUIRED, alb_ingress_cidr_blocks: ["everyone"] },

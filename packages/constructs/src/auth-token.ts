@@ -5,7 +5,7 @@
  * through the task definition's `secrets` (MCP_AUTH_TOKEN).
  */
 import { Construct } from "constructs";
-import { Fn, type TerraformResourceLifecycle } from "cdktf";
+import { Fn, TerraformLocal, type TerraformResourceLifecycle } from "cdktf";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
 import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
@@ -88,7 +88,12 @@ export class AuthToken extends Construct {
     this.secretArn = pick(this.usesSecret, pick(hasSecret, props.secretArn ?? "", created), NULL);
     this.ssmParameterName = pick(this.usesSsm, props.ssmParameterName ?? "", NULL);
     const ctx = props.context;
-    this.ssmParameterArn = `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(this.ssmParameterName, "/")}`;
+    // A local, so that the template can be used inside other expressions (jsonencode, conditionals).
+    this.ssmParameterArn = new TerraformLocal(
+      this,
+      "ssm_parameter_arn",
+      `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(this.ssmParameterName, "/")}`,
+    ).asString;
     this.usesKms = named(this, "uses_kms", and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
     this.kmsKeyArn = props.kmsKeyArn;
   }

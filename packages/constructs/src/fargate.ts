@@ -2,7 +2,7 @@
  * The always-on alternative: the same image in server mode on ECS Fargate behind an ALB.
  *
  * - Separate execution role (pull the image from one repository, write the one log group, read the
- *   one token secret) and task role (nothing by default).
+ *   one token secret or parameter) and task role (nothing by default, or the workspace prefix).
  * - readonlyRootFilesystem with a task-local volume at /tmp (kernels and their files live there).
  * - Tasks get no public IP and admit traffic from the ALB's security group only, on the container
  *   port; their egress is HTTPS (ECR, Secrets Manager, CloudWatch Logs; or use VPC endpoints).
@@ -150,6 +150,9 @@ export class McpFargate extends Construct {
         resources: [token.secretArn],
       },
     ]);
+    rolePolicy(this, "execution-ssm", this.executionRole, token.usesSsm, [
+      { sid: "ReadAuthTokenParameter", actions: ["ssm:GetParameters"], resources: [token.ssmParameterArn] },
+    ]);
     if (token.kmsKeyArn !== undefined) {
       rolePolicy(this, "execution-kms", this.executionRole, token.usesKms, [
         { sid: "DecryptAuthToken", actions: ["kms:Decrypt"], resources: [token.kmsKeyArn] },
@@ -192,7 +195,12 @@ export class McpFargate extends Construct {
       readonlyRootFilesystem: true,
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
       environment,
-      secrets: pick(token.usesSecret, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.secretArn }], []),
+      // The token from Secrets Manager or SSM; ECS resolves it at task start (execution role).
+      secrets: pick(
+        token.usesSecret,
+        [{ name: "MCP_AUTH_TOKEN", valueFrom: token.secretArn }],
+        pick(token.usesSsm, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.ssmParameterArn }], []),
+      ),
       mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
       linuxParameters: { initProcessEnabled: true },
       logConfiguration: {

@@ -61,6 +61,33 @@ describe("McpFargate", () => {
     expect(policies.every((p) => String(p.role).includes("svc_execution_role"))).toBe(true);
   });
 
+  it("token from SSM: secrets valueFrom the parameter ARN, ssm:GetParameters on it only", () => {
+    const out = synth((s, context) => {
+      const authToken = new AuthToken(s, "tok", { name: "mcp", ssmParameterName: "/mcp/token", context });
+      new McpFargate(s, "svc", {
+        name: "mcp",
+        imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1",
+        ecrRepositoryArn: REPO,
+        vpcId: "vpc-1",
+        subnetIds: ["subnet-a"],
+        albSubnetIds: ["subnet-c", "subnet-d"],
+        authToken,
+        context,
+      });
+    });
+    const ssm = statements(out).find((x) => x.sid === "ReadAuthTokenParameter")!;
+    expect(ssm.actions).toEqual(["ssm:GetParameters"]);
+    expect(ssm.resources).toEqual(["${local.tok_ssm_parameter_arn}"]);
+    expect(JSON.parse(out).locals.tok_ssm_parameter_arn).toMatch(
+      /^arn:\$\{data\.aws_partition.*:ssm:.*:parameter\/\$\{trimprefix\("\/mcp\/token", "\/"\)\}$/,
+    );
+    expect(statements(out).find((x) => x.sid === "ReadAuthTokenSecret")).toBeUndefined();
+    const defs = resourcesOf(out, "aws_ecs_task_definition")[0]!.container_definitions as string;
+    expect(defs).toContain(
+      '"secrets" = [{"name" = "MCP_AUTH_TOKEN", "valueFrom" = local.tok_ssm_parameter_arn}]',
+    );
+  });
+
   it("creates a cluster unless one is given", () => {
     expect(fargate()).toHaveResource(EcsCluster);
     const out = fargate({ clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c" });

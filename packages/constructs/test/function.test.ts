@@ -126,7 +126,8 @@ describe("McpFunction", () => {
     expect(out).not.toHaveResource(SecretsmanagerSecret);
     const ssm = statements(out).find((x) => x.sid === "ReadAuthTokenParameter")!;
     expect(ssm.actions).toEqual(["ssm:GetParameter"]);
-    expect(ssm.resources[0]).toMatch(
+    expect(ssm.resources).toEqual(["${local.tok_ssm_parameter_arn}"]);
+    expect(JSON.parse(out).locals.tok_ssm_parameter_arn).toMatch(
       /^arn:\$\{data\.aws_partition.*:ssm:.*:parameter\/\$\{trimprefix\("\/mcp\/token", "\/"\)\}$/,
     );
     expect(statements(out).find((x) => x.sid === "DecryptAuthToken")!.resources).toEqual([
