@@ -92,7 +92,7 @@ export class AuthToken extends Construct {
     this.ssmParameterArn = new TerraformLocal(
       this,
       "ssm_parameter_arn",
-      `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(this.ssmParameterName, "/")}`,
+      `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(props.ssmParameterName ?? "", "/")}`,
     ).asString;
     this.usesKms = named(this, "uses_kms", and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
     this.kmsKeyArn = props.kmsKeyArn;
