@@ -10,7 +10,12 @@ import {
   renderModule,
 } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import {
+  consoleEval,
+  evaluateAllExpressions,
+  evaluatePreconditions,
+  terraformAvailable,
+} from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -107,5 +112,28 @@ describe(`modules/${MODULE_NAME}`, () => {
       encoding: "utf8",
     });
     expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
+  });
+  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
+    for (const extra of [
+      {},
+      {
+        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+        cluster_arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
+        create_workspace_bucket: true,
+        auth_token_ssm_parameter_name: "/mcp/token",
+      },
+      {
+        auth_token_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s",
+        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        workspace_bucket_name: "shared",
+      },
+    ]) {
+      const values = { ...REQUIRED, ...extra };
+      const r = evaluateAllExpressions(json, values);
+      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
+      expect(r.evaluated).toBeGreaterThan(0);
+      for (const p of evaluatePreconditions(json, values))
+        expect(p).toEqual({ address: p.address, holds: true });
+    }
   });
 });

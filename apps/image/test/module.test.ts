@@ -13,7 +13,12 @@ import {
   renderModule,
 } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import {
+  consoleEval,
+  evaluateAllExpressions,
+  evaluatePreconditions,
+  terraformAvailable,
+} from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
@@ -85,5 +90,18 @@ describe(`modules/${MODULE_NAME}`, () => {
       encoding: "utf8",
     });
     expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
+  });
+  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
+    for (const extra of [
+      {},
+      { create_image_build: true, image_tag: "v1", kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k" },
+    ]) {
+      const values = { ...{}, ...extra };
+      const r = evaluateAllExpressions(json, values);
+      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
+      expect(r.evaluated).toBeGreaterThan(0);
+      for (const p of evaluatePreconditions(json, values))
+        expect(p).toEqual({ address: p.address, holds: true });
+    }
   });
 });

@@ -11,7 +11,12 @@ import {
   renderModule,
 } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, terraformAvailable } from "@jupyter-mcp/constructs/terraform-console";
+import {
+  consoleEval,
+  evaluateAllExpressions,
+  evaluatePreconditions,
+  terraformAvailable,
+} from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -152,5 +157,60 @@ describe(`modules/${MODULE_NAME}`, () => {
       encoding: "utf8",
     });
     expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
+  });
+  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
+    for (const extra of [
+      {},
+      {
+        auth_type: "jwt",
+        jwt_issuer: "https://issuer.example",
+        jwt_audience: ["client"],
+        create_function_url: true,
+      },
+      {
+        auth_token_ssm_parameter_name: "/mcp/token",
+        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        create_workspace_bucket: true,
+        provisioned_concurrent_executions: 1,
+        create_function_url: true,
+        function_url_authorization_type: "NONE",
+      },
+      {
+        auth_type: "iam",
+        workspace_bucket_name: "shared",
+        workspace_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        kernel_preload: "numpy",
+        default_timeout_seconds: 5,
+      },
+    ]) {
+      const values = { ...{ image_uri: IMAGE }, ...extra };
+      const r = evaluateAllExpressions(json, values);
+      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
+      expect(r.evaluated).toBeGreaterThan(0);
+      for (const p of evaluatePreconditions(json, values))
+        expect(p).toEqual({ address: p.address, holds: true });
+    }
+  });
+
+  withTerraform("preconditions refuse inconsistent combinations (terraform console)", () => {
+    for (const extra of [
+      {
+        auth_type: "jwt",
+        jwt_issuer: "https://issuer.example",
+        jwt_audience: ["a"],
+        create_function_url: true,
+        function_url_authorization_type: "NONE",
+      },
+      { auth_type: "jwt" },
+      { provisioned_concurrent_executions: 2 },
+    ]) {
+      const values = { ...{ image_uri: IMAGE }, ...extra };
+      expect({ values, refused: evaluatePreconditions(json, values).some((p) => p.holds === false) }).toEqual(
+        {
+          values,
+          refused: true,
+        },
+      );
+    }
   });
 });

@@ -13,11 +13,15 @@ type Obj = Record<string, unknown>;
 const REF = String.raw`(?:data\.)?(?:aws|docker)_[a-z0-9_]+\.[a-z0-9_]+`;
 
 function placeholders(expr: string): string {
-  const re = new RegExp(String.raw`one\((${REF})\[\*\]\.([a-z0-9_]+)\)|\b(${REF})\.([a-z0-9_]+)`, "g");
-  return expr.replace(
-    re,
-    (_m, r1?: string, a1?: string, r2?: string, a2?: string) => `"<${r1 ?? r2}.${a1 ?? a2}>"`,
+  const re = new RegExp(
+    String.raw`one\((${REF})\[\*\]\.([a-z0-9_]+)\)|\b(${REF})\[\*\]\.([a-z0-9_]+)|\b(${REF})\.([a-z0-9_]+)`,
+    "g",
   );
+  return expr
+    .replace(re, (_m, r1?: string, a1?: string, r2?: string, a2?: string, r3?: string, a3?: string) =>
+      r2 ? `["<${r2}.${a2}>"]` : `"<${r1 ?? r3}.${a1 ?? a3}>"`,
+    )
+    .replace(/\bcount\.index\b/g, "0");
 }
 
 export function terraformAvailable(): boolean {
@@ -74,4 +78,105 @@ export function consoleEval(json: Obj, expressions: string[], values: Obj = {}):
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+interface Block {
+  readonly address: string;
+  readonly count?: unknown;
+  readonly body: unknown;
+}
+
+function blocks(json: Obj): Block[] {
+  const out: Block[] = [];
+  for (const [kind, prefix] of [
+    ["resource", ""],
+    ["data", "data."],
+  ] as const) {
+    for (const [type, byName] of Object.entries((json[kind] ?? {}) as Record<string, Record<string, Obj>>)) {
+      for (const [name, body] of Object.entries(byName)) {
+        out.push({ address: `${prefix}${type}.${name}`, count: body.count, body });
+      }
+    }
+  }
+  for (const [name, body] of Object.entries((json.output ?? {}) as Record<string, Obj>)) {
+    out.push({ address: `output.${name}`, body });
+  }
+  return out;
+}
+
+function expressionsOf(value: unknown, path: string, found: Record<string, string>): void {
+  if (typeof value === "string") {
+    if (value.includes("${")) found[path] = value;
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => expressionsOf(v, `${path}[${i}]`, found));
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) expressionsOf(v, `${path}.${k}`, found);
+  }
+}
+
+/** Every string of the module's resources, data sources and outputs that holds an expression. */
+export function moduleExpressions(json: Obj, skip: Set<string> = new Set()): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const b of blocks(json)) if (!skip.has(b.address)) expressionsOf(b.body, b.address, found);
+  return found;
+}
+
+function evalNamed(
+  json: Obj,
+  named: Record<string, string>,
+  values: Obj,
+): ConsoleResult & { keys: string[] } {
+  const keys = Object.keys(named);
+  const extra = Object.fromEntries(keys.map((k, i) => [`__expr_${i}`, named[k]!]));
+  const withExprs = { ...json, locals: { ...((json.locals ?? {}) as Obj), ...extra } };
+  const r = consoleEval(
+    withExprs,
+    keys.map((_k, i) => `local.__expr_${i}`),
+    values,
+  );
+  // Name the failing expressions by their place in the module.
+  const stderr = r.stderr.replace(/(?:local\.)?__expr_(\d+)/g, (m, i: string) => keys[Number(i)] ?? m);
+  return { ...r, stderr, keys };
+}
+
+/**
+ * Evaluates every expression of the module with `values` as the variables' values, resource
+ * attributes as placeholders and count.index as 0, skipping blocks whose count is 0 (Terraform
+ * does not evaluate those either): catches syntax errors, type errors and null arguments that
+ * only `terraform plan` would otherwise reveal.
+ */
+export function evaluateAllExpressions(
+  json: Obj,
+  values: Obj = {},
+): { ok: boolean; stderr: string; evaluated: number } {
+  const counted = blocks(json).filter((b) => typeof b.count === "string" && b.count.includes("${"));
+  const counts = evalNamed(
+    json,
+    Object.fromEntries(counted.map((b) => [b.address, b.count as string])),
+    values,
+  );
+  if (!counts.ok) return { ok: false, stderr: counts.stderr, evaluated: 0 };
+  const skip = new Set(counted.filter((_b, i) => counts.values[i] === 0).map((b) => b.address));
+  const r = evalNamed(json, moduleExpressions(json, skip), values);
+  return { ok: r.ok, stderr: r.stderr, evaluated: r.keys.length };
+}
+
+/** The preconditions of the blocks that exist for `values`, evaluated: address and result. */
+export function evaluatePreconditions(json: Obj, values: Obj = {}): { address: string; holds: unknown }[] {
+  const counted = blocks(json).filter((b) => typeof b.count === "string" && b.count.includes("${"));
+  const counts = evalNamed(
+    json,
+    Object.fromEntries(counted.map((b) => [b.address, b.count as string])),
+    values,
+  );
+  const skip = new Set(counted.filter((_b, i) => counts.values[i] === 0).map((b) => b.address));
+  const conditions: Record<string, string> = {};
+  for (const b of blocks(json)) {
+    if (skip.has(b.address)) continue;
+    const pre = ((b.body as Obj).lifecycle as Obj | undefined)?.precondition as
+      { condition: string }[] | undefined;
+    (pre ?? []).forEach((p, i) => (conditions[`${b.address}.lifecycle.precondition[${i}]`] = p.condition));
+  }
+  const r = evalNamed(json, conditions, values);
+  return r.keys.map((address, i) => ({ address, holds: r.ok ? r.values[i] : undefined }));
 }
