@@ -55,6 +55,11 @@ const schema = z.object({
   KERNEL_ENV_PASSTHROUGH: list,
   KERNEL_PRELOAD: list,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  MCP_WORKSPACE_BUCKET: optionalText,
+  MCP_WORKSPACE_PREFIX: z.string().default("workspaces/"),
+  MCP_S3_ENDPOINT: optionalText.pipe(z.string().url().optional()),
+  MCP_PRESIGN_EXPIRES_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
+  MCP_PIP_TIMEOUT_SECONDS: seconds(300),
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -148,6 +153,34 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: "Comma-separated modules imported at kernel start and on keep-warm pings, e.g. numpy,pandas.",
   },
   { name: "LOG_LEVEL", default: "info", meaning: "debug, info, warn, error or silent." },
+  {
+    name: "MCP_WORKSPACE_BUCKET",
+    default: "(unset)",
+    meaning:
+      "S3 bucket that keeps the workspace across cold starts and containers. Unset: files live in /tmp only.",
+  },
+  {
+    name: "MCP_WORKSPACE_PREFIX",
+    default: "workspaces/",
+    meaning:
+      "Key prefix in that bucket; each caller gets <prefix><caller>/files/ and <prefix><caller>/outputs/.",
+  },
+  {
+    name: "MCP_S3_ENDPOINT",
+    default: "(unset)",
+    meaning: "S3 endpoint override (S3-compatible stores, tests); uses path-style addressing.",
+  },
+  {
+    name: "MCP_PRESIGN_EXPIRES_SECONDS",
+    default: "3600",
+    meaning:
+      "Lifetime of presigned links to large outputs (at most 604800); role credentials may end it sooner.",
+  },
+  {
+    name: "MCP_PIP_TIMEOUT_SECONDS",
+    default: "300",
+    meaning: "How long install_package lets pip run before stopping it.",
+  },
 ];
 
 export interface Config {
@@ -170,6 +203,16 @@ export interface Config {
   kernelEnvPassthrough: string[];
   kernelPreload: string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  workspace: WorkspaceConfig;
+}
+
+export interface WorkspaceConfig {
+  /** S3 persistence is on when a bucket is set. */
+  bucket: string | undefined;
+  prefix: string;
+  s3Endpoint: string | undefined;
+  presignExpiresSeconds: number;
+  pipTimeoutSeconds: number;
 }
 
 export interface OutputLimits {
@@ -234,6 +277,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kernelEnvPassthrough: e.KERNEL_ENV_PASSTHROUGH,
     kernelPreload: e.KERNEL_PRELOAD,
     logLevel: e.LOG_LEVEL,
+    workspace: {
+      bucket: e.MCP_WORKSPACE_BUCKET,
+      prefix: e.MCP_WORKSPACE_PREFIX.trim().replace(/^\/+/, ""),
+      s3Endpoint: e.MCP_S3_ENDPOINT,
+      presignExpiresSeconds: e.MCP_PRESIGN_EXPIRES_SECONDS,
+      pipTimeoutSeconds: e.MCP_PIP_TIMEOUT_SECONDS,
+    },
   };
 }
 

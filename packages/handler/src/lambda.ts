@@ -14,6 +14,7 @@ import { createLogger } from "./log.js";
 import { quietLibraryChatter } from "./quiet.js";
 import { createJupyterServer } from "./jupyter/create.js";
 import type { Runtime } from "./runtime.js";
+import { callerIdentity } from "./workspace/identity.js";
 
 // Lambda entry: `handler` in dist/lambda.js. Jupyter and the kernel start at module scope, inside
 // Lambda's init phase, and are reused for as long as the container stays warm.
@@ -45,7 +46,14 @@ async function init(): Promise<Ready> {
     }
     await booting;
     const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false, jupyter });
-    await runtime.session.warm();
+    // The kernel warms while the workspace is restored from S3 (when a bucket is configured).
+    await Promise.all([
+      runtime.session.warm(),
+      runtime.workspace.bind(undefined).catch((err: unknown) =>
+        // Retried by the first call, which answers 503 if S3 is still unreachable.
+        log.error("workspace restore failed", { error: (err as Error).message }),
+      ),
+    ]);
     log.info("init", {
       durationMs: Math.round(performance.now() - started),
       auth: authToken ? "bearer" : "front-door",
@@ -90,7 +98,11 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     });
     line.route = `${request.method} ${new URL(request.url).pathname}`;
     const response = runtime
-      ? await runtime.app(request, { budgetMs: budgetFor(kind, context.getRemainingTimeInMillis()) })
+      ? await runtime.app(request, {
+          budgetMs: budgetFor(kind, context.getRemainingTimeInMillis()),
+          // From the event (the front door's authorizer), never from a header a client could set.
+          ...withIdentity(callerIdentity(event)),
+        })
       : Response.json(
           { error: "unavailable", message: `The server could not start: ${ready.error}` },
           { status: 503 },
@@ -114,6 +126,10 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     line.durationMs = Math.round(performance.now() - started);
     log.info("request", line);
   }
+}
+
+function withIdentity(identity: string | undefined): { identity?: string } {
+  return identity === undefined ? {} : { identity };
 }
 
 /** Stops the kernel and the Jupyter server; Lambda sends SIGTERM before it retires a container. */

@@ -32,7 +32,14 @@ export async function startHttpServer(
     );
   }
   const runtime = createRuntime(config, log, jupyter ? { jupyter } : {});
-  await runtime.session.warm();
+  // The kernel warms while the workspace is restored from S3 (when a bucket is configured).
+  await Promise.all([
+    runtime.session.warm(),
+    runtime.workspace.bind(undefined).catch((err: unknown) =>
+      // Retried by the first call, which answers 503 if S3 is still unreachable.
+      log.error("workspace restore failed", { error: (err as Error).message }),
+    ),
+  ]);
   const listener = getRequestListener(async (request) => {
     const started = performance.now();
     const response = await runtime.app(request);

@@ -14,6 +14,8 @@ export interface StateDirs {
   matplotlib: string;
   cache: string;
   work: string;
+  /** install_package's pip --target; an IPython startup file puts it first on the kernel's sys.path. */
+  sitePackages: string;
 }
 
 export function stateDirs(root: string): StateDirs {
@@ -28,6 +30,7 @@ export function stateDirs(root: string): StateDirs {
     matplotlib: at("matplotlib"),
     cache: at("cache"),
     work: at("work"),
+    sitePackages: at("site-packages"),
   };
 }
 

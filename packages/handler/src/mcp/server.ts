@@ -7,6 +7,16 @@ import { registerGetVariables } from "./tools/get-variables.js";
 import { registerInspectVariable } from "./tools/inspect-variable.js";
 import { registerInterruptKernel } from "./tools/interrupt-kernel.js";
 import { registerRestartKernel } from "./tools/restart-kernel.js";
+import { registerCreateNotebook } from "./tools/create-notebook.js";
+import { registerDeleteCell } from "./tools/delete-cell.js";
+import { registerExecuteCell } from "./tools/execute-cell.js";
+import { registerInsertCell } from "./tools/insert-cell.js";
+import { registerInstallPackage } from "./tools/install-package.js";
+import { registerListFiles } from "./tools/list-files.js";
+import { registerOverwriteCellSource } from "./tools/overwrite-cell-source.js";
+import { registerReadCell } from "./tools/read-cell.js";
+import { registerReadNotebook } from "./tools/read-notebook.js";
+import { currentWorkspace } from "../workspace/workspace.js";
 
 export const SERVER_NAME = "jupyter-mcp";
 export const SERVER_VERSION = "0.1.0";
@@ -17,10 +27,16 @@ persist between calls, so build results step by step. matplotlib figures come ba
 on expiry the cell is interrupted and variables are kept. If a call returns status "running" with an
 execution_id, fetch the rest with get_execution_output. get_variables and inspect_variable show state
 without changing it; restart_kernel clears everything. Output is capped per call: print summaries,
-not whole data sets.`;
+not whole data sets. Files live in the workspace (the kernel's working directory): list_files,
+create_notebook, read_notebook and the cell tools (read_cell, insert_cell, overwrite_cell_source,
+delete_cell, execute_cell) take paths relative to it. install_package pip-installs a package for the
+kernel. Outputs too large for a response come back as resource_link URLs when S3 is configured.`;
 
 /** One MCP server per request (stateless transport); cheap, since the kernel lives in the session. */
-export function createMcpServer(ctx: ToolContext): McpServer {
+export function createMcpServer(base: ToolContext): McpServer {
+  // The runtime scopes each request to its caller's workspace (see runtime.ts).
+  const workspace = base.workspace ?? currentWorkspace();
+  const ctx: ToolContext = workspace ? { ...base, workspace } : base;
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
@@ -32,5 +48,14 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   registerInterruptKernel(server, ctx);
   registerGetVariables(server, ctx);
   registerInspectVariable(server, ctx);
+  registerInstallPackage(server, ctx);
+  registerListFiles(server, ctx);
+  registerCreateNotebook(server, ctx);
+  registerReadNotebook(server, ctx);
+  registerReadCell(server, ctx);
+  registerInsertCell(server, ctx);
+  registerOverwriteCellSource(server, ctx);
+  registerDeleteCell(server, ctx);
+  registerExecuteCell(server, ctx);
   return server;
 }

@@ -1,5 +1,6 @@
 import type { OutputLimits } from "../../config.js";
 import type { KernelSession } from "../../jupyter/kernel-session.js";
+import type { Workspace } from "../../workspace/workspace.js";
 
 /** What every tool may use: the kernel session, limits, and this request's time budget. */
 export interface ToolContext {
@@ -12,4 +13,6 @@ export interface ToolContext {
    * call without a timeout returns at the budget with an execution_id and the cell keeps running.
    */
   budgetMs?: number;
+  /** The files tools work on (the kernel's working directory), mirrored to S3 when configured. */
+  workspace?: Workspace;
 }

@@ -1,0 +1,222 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { resolveWorkspacePath, WorkspacePathError, type ResolvedPath } from "./paths.js";
+import type { PresignedLink, S3Mirror, S3WorkspaceStore, SyncReport } from "./s3-sync.js";
+
+export interface WorkspaceOptions {
+  /** The kernel's working directory. */
+  root: string;
+  /** pip's --target, on the kernel's PYTHONPATH. */
+  sitePackages: string;
+  python: string;
+  /** The kernel's (scrubbed) environment, for pip. */
+  kernelEnv: Record<string, string>;
+  store?: S3WorkspaceStore;
+  /** How long install_package lets pip run. */
+  pipTimeoutSeconds?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * The files the kernel works on, confined to one directory, optionally mirrored to S3 per caller.
+ * The directory on disk belongs to one caller at a time: when another identity calls this
+ * container, the current files are synced out, the directory is emptied and the new caller's files
+ * are restored. (The kernel itself is shared: see the README.)
+ */
+export class Workspace {
+  readonly root: string;
+  readonly sitePackages: string;
+  readonly python: string;
+  readonly kernelEnv: Record<string, string>;
+  readonly store: S3WorkspaceStore | undefined;
+  readonly pipTimeoutSeconds: number | undefined;
+  private mirror: S3Mirror | undefined;
+  private bound: string | undefined | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly log: NonNullable<WorkspaceOptions["log"]>;
+
+  constructor(options: WorkspaceOptions) {
+    this.root = options.root;
+    this.sitePackages = options.sitePackages;
+    this.python = options.python;
+    this.kernelEnv = options.kernelEnv;
+    this.store = options.store;
+    this.pipTimeoutSeconds = options.pipTimeoutSeconds;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get persistent(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** Makes this caller's files the ones on disk (restoring them from S3 when needed). */
+  bind(identity: string | undefined): Promise<void> {
+    return this.serial(async () => {
+      await mkdir(this.root, { recursive: true, mode: 0o700 });
+      if (!this.store || this.bound === identity) return;
+      const started = performance.now();
+      if (this.mirror) {
+        // Another caller's files leave the disk only once they are safely in S3.
+        await this.mirror.sync();
+        await emptyDirectory(this.root);
+      }
+      const mirror = this.store.mirror(this.root, identity);
+      const { restored } = await mirror.restore();
+      this.mirror = mirror;
+      this.bound = identity;
+      this.log("workspace restored", {
+        files: restored.length,
+        durationMs: Math.round(performance.now() - started),
+      });
+    });
+  }
+
+  /** Uploads what changed since the last sync; a no-op without a bucket. */
+  sync(): Promise<SyncReport | undefined> {
+    return this.serial(async () => {
+      if (!this.mirror) return undefined;
+      const report = await this.mirror.sync();
+      if (report.uploaded.length + report.deleted.length > 0) {
+        this.log("workspace synced", { uploaded: report.uploaded.length, deleted: report.deleted.length });
+      }
+      return report;
+    });
+  }
+
+  async resolve(input: string): Promise<ResolvedPath> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    return resolveWorkspacePath(this.root, input);
+  }
+
+  async readText(
+    input: string,
+    maxBytes: number,
+  ): Promise<{ path: ResolvedPath; text: string; size: number }> {
+    const resolved = await this.resolve(input);
+    const info = await lstat(resolved.absolute).catch(() => undefined);
+    if (!info) throw new WorkspacePathError(`${resolved.relative || input} does not exist in the workspace.`);
+    if (!info.isFile()) throw new WorkspacePathError(`${resolved.relative} is not a regular file.`);
+    if (info.size > maxBytes) {
+      throw new FileTooLargeError(resolved, info.size, maxBytes);
+    }
+    const handle = await open(resolved.absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return { path: resolved, text: await handle.readFile("utf8"), size: info.size };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Writes a file without following a symlink at its name; creates missing parent directories. */
+  async writeText(input: string, text: string, options: { exclusive?: boolean } = {}): Promise<ResolvedPath> {
+    const resolved = await this.resolve(input);
+    if (resolved.relative === "") throw new WorkspacePathError("Give a file name, not the workspace itself.");
+    await mkdir(path.dirname(resolved.absolute), { recursive: true });
+    // Parents were created after the check: check again that nothing moved the target out.
+    const again = await this.resolve(resolved.relative);
+    const flags =
+      constants.O_WRONLY |
+      constants.O_CREAT |
+      constants.O_TRUNC |
+      constants.O_NOFOLLOW |
+      (options.exclusive ? constants.O_EXCL : 0);
+    let handle;
+    try {
+      handle = await open(again.absolute, flags, 0o644);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") throw new WorkspacePathError(`${again.relative} already exists.`);
+      if (code === "ELOOP") throw new WorkspacePathError(`${again.relative} is a symbolic link; refused.`);
+      if (code === "EISDIR") throw new WorkspacePathError(`${again.relative} is a directory.`);
+      throw err;
+    }
+    try {
+      await handle.writeFile(text, "utf8");
+    } finally {
+      await handle.close();
+    }
+    return again;
+  }
+
+  async list(input: string): Promise<{ path: ResolvedPath; entries: FileEntry[] }> {
+    const resolved = await this.resolve(input);
+    const info = await lstat(resolved.absolute).catch(() => undefined);
+    if (!info) throw new WorkspacePathError(`${resolved.relative || "."} does not exist in the workspace.`);
+    if (!info.isDirectory()) throw new WorkspacePathError(`${resolved.relative} is not a directory.`);
+    const entries: FileEntry[] = [];
+    for (const dirent of await readdir(resolved.absolute, { withFileTypes: true })) {
+      const rel = resolved.relative ? `${resolved.relative}/${dirent.name}` : dirent.name;
+      const stat = await lstat(path.join(resolved.absolute, dirent.name)).catch(() => undefined);
+      if (!stat) continue;
+      entries.push({
+        name: dirent.name,
+        path: rel,
+        type: stat.isDirectory()
+          ? "directory"
+          : stat.isFile()
+            ? "file"
+            : stat.isSymbolicLink()
+              ? "symlink"
+              : "other",
+        size: stat.isFile() ? stat.size : null,
+        modified: stat.mtime.toISOString(),
+      });
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    return { path: resolved, entries };
+  }
+
+  /** A presigned link to a workspace file (uploaded first), or undefined without a bucket. */
+  async linkFile(relative: string): Promise<PresignedLink | undefined> {
+    return this.serial(async () => (this.mirror ? this.mirror.linkFile(relative) : undefined));
+  }
+
+  /** A presigned link to bytes that did not fit in a response, or undefined without a bucket. */
+  async linkBytes(bytes: Uint8Array, contentType: string, name: string): Promise<PresignedLink | undefined> {
+    return this.serial(async () =>
+      this.mirror ? this.mirror.linkBytes(bytes, contentType, name) : undefined,
+    );
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export interface FileEntry {
+  name: string;
+  path: string;
+  type: "file" | "directory" | "symlink" | "other";
+  size: number | null;
+  modified: string;
+}
+
+export class FileTooLargeError extends Error {
+  override name = "FileTooLargeError";
+  constructor(
+    readonly path: ResolvedPath,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`${path.relative} is ${size} bytes, more than the ${limit} bytes one response may carry.`);
+  }
+}
+
+async function emptyDirectory(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) await rm(path.join(dir, name), { recursive: true, force: true });
+}
+
+const scope = new AsyncLocalStorage<Workspace>();
+
+/** Runs `fn` with `workspace` as the one tools of this request use (see createMcpServer). */
+export function runWithWorkspace<T>(workspace: Workspace, fn: () => Promise<T>): Promise<T> {
+  return scope.run(workspace, fn);
+}
+
+export function currentWorkspace(): Workspace | undefined {
+  return scope.getStore();
+}
