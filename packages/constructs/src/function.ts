@@ -134,7 +134,7 @@ export class McpFunction extends Construct {
       settingsEnvironment(props.settings),
       token ? pick(token.usesSecret, { MCP_AUTH_TOKEN_SECRET_ARN: token.secretArn }, {}) : {},
       token ? pick(token.usesSsm, { MCP_AUTH_TOKEN_SSM_PARAMETER: token.ssmParameterName }, {}) : {},
-      props.allowInsecure !== undefined ? pick(props.allowInsecure, { MCP_ALLOW_INSECURE: "true" }, {}) : {},
+      props.allowInsecure !== undefined ? pick(props.allowInsecure, { MCP_ALLOW_INSECURE: "1" }, {}) : {},
       props.workspace?.environment ?? {},
       props.environment ?? {},
     ]);

@@ -185,7 +185,7 @@ describe("McpFunction", () => {
         }),
     );
     const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
-    expect(env).toContain('"MCP_ALLOW_INSECURE" = "true"');
+    expect(env).toContain('"MCP_ALLOW_INSECURE" = "1"');
     expect(env).toContain('"MCP_WORKSPACE_BUCKET" = "b"');
   });
 });
