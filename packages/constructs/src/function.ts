@@ -64,7 +64,7 @@ export interface McpFunctionProps {
   readonly settings?: McpSettings;
   /** The token source, when token auth is used; grants the role read access to exactly it. */
   readonly authToken?: AuthToken;
-  /** MCP_ALLOW_INSECURE=true: the handler accepts calls without a token (auth happens in front). */
+  /** MCP_ALLOW_INSECURE=1: the handler accepts calls without a token (auth happens in front). */
   readonly allowInsecure?: Cond;
   /** Workspace bucket: its environment variables, and access to its prefix for the role. */
   readonly workspace?: McpWorkspace;
