@@ -54,8 +54,9 @@ export function createRuntime(
       config.authToken === undefined ||
       bearerMatches(request.headers.get("authorization"), config.authToken);
     if (request.method !== "POST" || !authenticated) return inner(request, rest);
+    let release: () => void;
     try {
-      await workspace.bind(identity);
+      release = await workspace.acquire(identity);
     } catch (err) {
       log.error("workspace restore failed", { error: (err as Error).message });
       return Response.json(
@@ -72,6 +73,7 @@ export function createRuntime(
       await workspace
         .sync()
         .catch((err: unknown) => log.error("workspace sync failed", { error: (err as Error).message }));
+      release();
     }
   };
   return {

@@ -34,6 +34,8 @@ export class Workspace {
   readonly pipTimeoutSeconds: number | undefined;
   private mirror: S3Mirror | undefined;
   private bound: string | undefined | null = null;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
   private tail: Promise<unknown> = Promise.resolve();
   private readonly log: NonNullable<WorkspaceOptions["log"]>;
 
@@ -52,24 +54,55 @@ export class Workspace {
   }
 
   /** Makes this caller's files the ones on disk (restoring them from S3 when needed). */
-  bind(identity: string | undefined): Promise<void> {
-    return this.serial(async () => {
-      await mkdir(this.root, { recursive: true, mode: 0o700 });
-      if (!this.store || this.bound === identity) return;
-      const started = performance.now();
-      if (this.mirror) {
-        // Another caller's files leave the disk only once they are safely in S3.
-        await this.mirror.sync();
-        await emptyDirectory(this.root);
-      }
-      const mirror = this.store.mirror(this.root, identity);
-      const { restored } = await mirror.restore();
-      this.mirror = mirror;
-      this.bound = identity;
-      this.log("workspace restored", {
-        files: restored.length,
-        durationMs: Math.round(performance.now() - started),
+  async bind(identity: string | undefined): Promise<void> {
+    (await this.acquire(identity))();
+  }
+
+  /**
+   * Holds the workspace for one call of `identity`: calls of the caller whose files are on disk run
+   * side by side; another caller's call waits until they are done, then the files are switched.
+   * Returns the release function.
+   */
+  async acquire(identity: string | undefined): Promise<() => void> {
+    for (;;) {
+      const held = await this.serial(async () => {
+        await mkdir(this.root, { recursive: true, mode: 0o700 });
+        if (this.store && this.bound !== identity) {
+          if (this.active > 0) return false;
+          await this.switchTo(this.store, identity);
+        }
+        this.active += 1;
+        return true;
       });
+      if (held) {
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          this.active -= 1;
+          if (this.active === 0) for (const wake of this.waiting.splice(0)) wake();
+        };
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private async switchTo(store: S3WorkspaceStore, identity: string | undefined): Promise<void> {
+    const started = performance.now();
+    if (this.mirror) {
+      // Another caller's files leave the disk only once they are safely in S3.
+      await this.mirror.sync();
+      await emptyDirectory(this.root);
+      this.mirror = undefined;
+      this.bound = null;
+    }
+    const mirror = store.mirror(this.root, identity);
+    const { restored } = await mirror.restore();
+    this.mirror = mirror;
+    this.bound = identity;
+    this.log("workspace restored", {
+      files: restored.length,
+      durationMs: Math.round(performance.now() - started),
     });
   }
 
