@@ -11,7 +11,7 @@ import { resolveAuthToken } from "./auth-token.js";
 import { loadConfig } from "./config.js";
 import { budgetFor } from "./lambda-budget.js";
 import { createLogger } from "./log.js";
-import { quietLibraryChatter } from "./quiet.js";
+import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
 import { createJupyterServer } from "./jupyter/create.js";
 import type { Runtime } from "./runtime.js";
 import { callerIdentity } from "./workspace/identity.js";
@@ -21,6 +21,7 @@ import { callerIdentity } from "./workspace/identity.js";
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 quietLibraryChatter(config.logLevel);
+ignoreLibraryCancellations((message) => log.debug(message));
 
 interface Ready {
   runtime?: Runtime;

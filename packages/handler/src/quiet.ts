@@ -8,3 +8,18 @@ export function quietLibraryChatter(level: Config["logLevel"]): void {
   if (level === "debug") return;
   console.debug = () => undefined;
 }
+
+/**
+ * @jupyterlab/services reconnects by itself after a kernel auto-restart and does not await it; when
+ * that races another restart, a "Canceled future" rejection surfaces with nobody to catch it. That
+ * one is harmless (the session reconnects on the next call); anything else keeps Node's default.
+ */
+export function ignoreLibraryCancellations(log: (message: string) => void): void {
+  process.on("unhandledRejection", (reason) => {
+    if (reason instanceof Error && /^Canceled future for /.test(reason.message)) {
+      log(`ignored a cancelled kernel request: ${reason.message}`);
+      return;
+    }
+    throw reason;
+  });
+}

@@ -1,7 +1,7 @@
 import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
 import { createJupyterServer } from "./jupyter/create.js";
 import { createLogger } from "./log.js";
-import { quietLibraryChatter } from "./quiet.js";
+import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
 
 // The local / Fargate entry: `node dist/server.js` (what `pnpm start` runs).
 const config = (() => {
@@ -17,6 +17,7 @@ const config = (() => {
 })();
 const log = createLogger(config.logLevel);
 quietLibraryChatter(config.logLevel);
+ignoreLibraryCancellations((message) => log.debug(message));
 
 // Jupyter boots while Node loads the MCP SDK and @jupyterlab/services: the two overlap.
 const secure = config.authToken !== undefined || isLoopbackHost(config.host) || config.allowInsecure;

@@ -1,4 +1,10 @@
-import { KernelAPI, KernelConnection, ServerConnection, type KernelMessage } from "@jupyterlab/services";
+import {
+  KernelAPI,
+  KernelConnection,
+  ServerConnection,
+  type Kernel,
+  type KernelMessage,
+} from "@jupyterlab/services";
 import WebSocket from "ws";
 import { Execution, type ExecutionResult } from "./execution.js";
 import { inspectVariableExpression, listVariablesExpression, type VariableSummary } from "./introspection.js";
@@ -201,14 +207,25 @@ export class KernelSession {
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
     });
     const model = await KernelAPI.startNew({ name: this.kernelName }, serverSettings);
-    const kernel = new KernelConnection({ model, serverSettings, handleComms: false });
-    kernel.statusChanged.connect((_, status) => this.onStatus(status));
-    await kernel.info;
+    const kernel = await this.attach(model, serverSettings);
     this.kernel = kernel;
     this.endpoint = endpoint;
     this.needsSetup = true;
     this.startedAt = new Date();
     this.executionCount = null;
+    return kernel;
+  }
+
+  /** A fresh connection to a kernel; status changes count only while it is the current one. */
+  private async attach(
+    model: Kernel.IModel,
+    serverSettings: ServerConnection.ISettings,
+  ): Promise<KernelConnection> {
+    const kernel = new KernelConnection({ model, serverSettings, handleComms: false });
+    kernel.statusChanged.connect((_, status) => {
+      if (kernel === this.kernel) this.onStatus(status);
+    });
+    await kernel.info;
     return kernel;
   }
 
@@ -311,16 +328,23 @@ export class KernelSession {
     );
   }
 
-  private async restartKernel(kernel: KernelConnection, why: string): Promise<void> {
+  /**
+   * Restarts through the REST API on a connection of our own making. KernelConnection.restart() can
+   * race the server's "restarting" status and leave a rejected promise nobody awaits; dropping the
+   * old connection first and attaching a new one after the restart avoids that path entirely.
+   */
+  private async restartKernel(kernel: KernelConnection, why: string): Promise<KernelConnection> {
     this.options.log?.(`restarting kernel: ${why}`);
     this.restarting = true;
+    const model = { id: kernel.id, name: kernel.name };
+    const serverSettings = kernel.serverSettings;
+    let fresh: KernelConnection;
     try {
-      await kernel.restart().catch((err: unknown) => {
-        // The server's "restarting" status can race the client's own reconnect after a restart and
-        // cancel its kernel_info request; the connection then reconnects by itself.
-        if (!/Canceled future/.test(errorMessage(err))) throw err;
-      });
-      await waitUntilReady(kernel);
+      if (this.kernel === kernel) this.kernel = undefined;
+      kernel.dispose();
+      await KernelAPI.restartKernel(model.id, serverSettings);
+      fresh = await this.attach(model, serverSettings);
+      this.kernel = fresh;
     } finally {
       this.restarting = false;
     }
@@ -335,7 +359,8 @@ export class KernelSession {
       running.notes.push("The kernel was restarted while this cell ran: all variables are lost.");
       running.finish("error");
     }
-    await this.setupIfNeeded(kernel);
+    await this.setupIfNeeded(fresh);
+    return fresh;
   }
 
   /** Evaluates one expression through user_expressions and parses the JSON it renders. */
