@@ -1,10 +1,4 @@
-/** ESM TypeScript tests through ts-jest; they drive a real Jupyter server, so they run in band. */
-export default {
-  testEnvironment: "node",
-  extensionsToTreatAsEsm: [".ts"],
-  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-  transform: { "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.json" }] },
-  testMatch: ["<rootDir>/test/**/*.test.ts"],
-  maxWorkers: 1,
-  testTimeout: 60000,
-};
+// Tests drive real Jupyter servers and kernels, so they run one file at a time.
+import { jestConfig } from "../../jest.preset.js";
+
+export default jestConfig({ maxWorkers: 1, testTimeout: 60000 });
