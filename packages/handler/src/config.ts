@@ -163,7 +163,7 @@ export const SETTINGS: readonly SettingDoc[] = [
     name: "MCP_WORKSPACE_PREFIX",
     default: "workspaces/",
     meaning:
-      "Key prefix in that bucket; each caller gets <prefix><caller>/files/ and <prefix><caller>/outputs/.",
+      "Key prefix in that bucket: files under <prefix>files/<caller>/, large outputs under <prefix>outputs/<caller>/.",
   },
   {
     name: "MCP_S3_ENDPOINT",

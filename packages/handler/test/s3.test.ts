@@ -43,8 +43,8 @@ describe("S3 workspace mirror", () => {
     const first = await mirror.sync();
     expect(first.uploaded.sort()).toEqual(["a.txt", "sub/deeper/b.csv"]);
     expect(s3.puts.sort()).toEqual([
-      `workspaces/${callerSegment("jwt:issuer|alice")}/files/a.txt`,
-      `workspaces/${callerSegment("jwt:issuer|alice")}/files/sub/deeper/b.csv`,
+      `workspaces/files/${callerSegment("jwt:issuer|alice")}/a.txt`,
+      `workspaces/files/${callerSegment("jwt:issuer|alice")}/sub/deeper/b.csv`,
     ]);
 
     // Nothing changed: nothing is uploaded.
@@ -64,7 +64,7 @@ describe("S3 workspace mirror", () => {
     expect(third.uploaded.sort()).toEqual(["a.txt", "new.md"]);
     expect(third.deleted).toEqual(["sub/deeper/b.csv"]);
     expect(s3.puts).toHaveLength(2);
-    expect(s3.deletes).toEqual([`workspaces/${callerSegment("jwt:issuer|alice")}/files/sub/deeper/b.csv`]);
+    expect(s3.deletes).toEqual([`workspaces/files/${callerSegment("jwt:issuer|alice")}/sub/deeper/b.csv`]);
 
     // A cold start: a new mirror over an empty directory gets the files back, and uploads nothing.
     const fresh = dir("b");
@@ -81,7 +81,7 @@ describe("S3 workspace mirror", () => {
   });
 
   test("keys that would land outside the directory are skipped on restore", async () => {
-    const prefix = `workspaces/${callerSegment("mallory")}/files/`;
+    const prefix = `workspaces/files/${callerSegment("mallory")}/`;
     // (URLs normalize "/../", so a "\\" separator is what survives to the store.)
     for (const key of [`${prefix}..\\escape.txt`, `${prefix}ok\\..\\..\\up.txt`, `${prefix}fine.txt`]) {
       await store.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: "x" }));
@@ -107,7 +107,7 @@ describe("S3 workspace mirror", () => {
     const image = await mirror.linkBytes(Buffer.from("png-bytes"), "image/png", "figure.png");
     const got = await fetch(image.url);
     expect(await got.text()).toBe("png-bytes");
-    expect(image.key).toMatch(/^workspaces\/default\/outputs\//);
+    expect(image.key).toMatch(/^workspaces\/outputs\/default\//);
   });
 
   test("caller identities come from the authorizer in the event, never from headers", () => {

@@ -90,7 +90,7 @@ const names = async (options: { sub?: string; headers?: Record<string, string> }
 test("the JWT subject selects the workspace prefix; a header cannot", async () => {
   s3.puts.length = 0;
   await callTool("execute_code", { code: "open('mine.txt', 'w').write('alice')" }, { sub: "alice" });
-  expect(s3.puts).toEqual([`workspaces/${callerSegment("jwt:https://issuer.example|alice")}/files/mine.txt`]);
+  expect(s3.puts).toEqual([`workspaces/files/${callerSegment("jwt:https://issuer.example|alice")}/mine.txt`]);
   expect(await names({ sub: "alice" })).toEqual(["mine.txt"]);
   expect(await names({ sub: "bob" })).toEqual([]);
   expect(await names({ headers: { "x-mcp-caller": "alice", "x-forwarded-user": "alice" } })).toEqual([]);

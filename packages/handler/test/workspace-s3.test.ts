@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const json = (result: CallToolResult) => result.structuredContent as Record<string, any>;
-const files = `ws/${callerSegment(undefined)}/files/`;
+const files = `ws/files/${callerSegment(undefined)}/`;
 
 describe("workspace persistence in S3", () => {
   test("files and notebooks survive a cold start; only changed files are uploaded; deletions are mirrored", async () => {
@@ -145,12 +145,12 @@ describe("workspace persistence in S3", () => {
 
     s3.puts.length = 0;
     await tool("jwt:issuer|alice", "execute_code", { code: "open('alice.txt', 'w').write('a')" });
-    expect(s3.puts).toEqual([`ws/${callerSegment("jwt:issuer|alice")}/files/alice.txt`]);
+    expect(s3.puts).toEqual([`ws/files/${callerSegment("jwt:issuer|alice")}/alice.txt`]);
     expect(await names("jwt:issuer|bob")).toEqual([]);
     await tool("jwt:issuer|bob", "execute_code", { code: "open('bob.txt', 'w').write('b')" });
     expect(await names("jwt:issuer|alice")).toEqual(["alice.txt"]);
     expect(await names("jwt:issuer|bob")).toEqual(["bob.txt"]);
-    expect(s3.puts).toContain(`ws/${callerSegment("jwt:issuer|bob")}/files/bob.txt`);
+    expect(s3.puts).toContain(`ws/files/${callerSegment("jwt:issuer|bob")}/bob.txt`);
     await stop(d.server, d.client);
   });
 });

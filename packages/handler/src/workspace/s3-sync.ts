@@ -16,7 +16,7 @@ import { pipeline } from "node:stream/promises";
 import { checkRelativePath, WorkspacePathError } from "./paths.js";
 
 /**
- * Mirrors one local directory to s3://bucket/<prefix><caller>/files/ and back. No MCP in here: it
+ * Mirrors one local directory to s3://bucket/<prefix>files/<caller>/ and back. No MCP in here: it
  * knows files, keys and a manifest of what it last saw (size + mtime), so only files that changed
  * since the last restore or sync are uploaded.
  */
@@ -90,7 +90,15 @@ export class S3WorkspaceStore {
 
   /** One caller's mirror of `root`. */
   mirror(root: string, identity: string | undefined): S3Mirror {
-    return new S3Mirror(this, root, `${this.prefix}${callerSegment(identity)}/`, this.log);
+    const caller = callerSegment(identity);
+    // files/ and outputs/ are separate trees so a lifecycle rule can expire outputs alone.
+    return new S3Mirror(
+      this,
+      root,
+      `${this.prefix}files/${caller}/`,
+      `${this.prefix}outputs/${caller}/`,
+      this.log,
+    );
   }
 
   async presign(key: string, filename?: string): Promise<PresignedLink> {
@@ -106,18 +114,14 @@ export class S3WorkspaceStore {
 
 export class S3Mirror {
   private readonly manifest = new Map<string, Entry>();
-  readonly filesPrefix: string;
-  readonly outputsPrefix: string;
 
   constructor(
     readonly store: S3WorkspaceStore,
     readonly root: string,
-    readonly callerPrefix: string,
+    readonly filesPrefix: string,
+    readonly outputsPrefix: string,
     private readonly log: NonNullable<S3StoreOptions["log"]>,
-  ) {
-    this.filesPrefix = `${callerPrefix}files/`;
-    this.outputsPrefix = `${callerPrefix}outputs/`;
-  }
+  ) {}
 
   keyOf(relative: string): string {
     return `${this.filesPrefix}${relative}`;
