@@ -14,7 +14,7 @@ import {
   consoleEval,
   evaluateAllExpressions,
   evaluatePreconditions,
-  terraformAvailable,
+  requiringTerraform,
 } from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
-const withTerraform = terraformAvailable() ? it : it.skip;
+const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
 const REQUIRED = {
   image_uri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/jupyter-mcp:0123abcd",
   ecr_repository_arn: "arn:aws:ecr:eu-west-1:123456789012:repository/jupyter-mcp",

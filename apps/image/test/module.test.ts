@@ -17,7 +17,7 @@ import {
   consoleEval,
   evaluateAllExpressions,
   evaluatePreconditions,
-  terraformAvailable,
+  requiringTerraform,
 } from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
@@ -25,7 +25,7 @@ import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
-const withTerraform = terraformAvailable() ? it : it.skip;
+const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
 
 describe(`modules/${MODULE_NAME}`, () => {
   it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {

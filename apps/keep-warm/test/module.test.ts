@@ -13,7 +13,7 @@ import {
   consoleEval,
   evaluateAllExpressions,
   evaluatePreconditions,
-  terraformAvailable,
+  requiringTerraform,
 } from "@jupyter-mcp/constructs/terraform-console";
 import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
 import { spawnSync } from "node:child_process";
@@ -23,7 +23,7 @@ import { buildApp, MODULE_NAME } from "../src/stack.js";
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:jupyter-mcp";
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
-const withTerraform = terraformAvailable() ? it : it.skip;
+const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
 
 describe(`modules/${MODULE_NAME}`, () => {
   it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {

@@ -1,7 +1,7 @@
 /**
  * Evaluates a module's variables and locals with `terraform console`, which needs no provider: it
  * checks that the hand-written expressions parse and compute what we mean, and that variable
- * validations accept and refuse what they should. Tests skip it where terraform is not installed.
+ * validations accept and refuse what they should. Tests fail, saying how to install it, where terraform is missing.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +27,22 @@ function placeholders(expr: string): string {
 export function terraformAvailable(): boolean {
   const r = spawnSync("terraform", ["version"], { encoding: "utf8", env: quietEnv() });
   return r.status === 0;
+}
+
+/**
+ * Wraps a test that evaluates expressions with `terraform console`: where terraform is missing the
+ * test fails and says how to get it, rather than being skipped and counted as passing.
+ */
+export function requiringTerraform<T>(fn: () => T): () => T {
+  return () => {
+    if (!terraformAvailable()) {
+      throw new Error(
+        "This test evaluates the module with `terraform console` and terraform is not on PATH. " +
+          "Install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install); no provider download is needed.",
+      );
+    }
+    return fn();
+  };
 }
 
 function quietEnv(): NodeJS.ProcessEnv {

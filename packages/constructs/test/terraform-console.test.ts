@@ -3,10 +3,10 @@ import {
   evaluateAllExpressions,
   evaluatePreconditions,
   moduleExpressions,
-  terraformAvailable,
+  requiringTerraform,
 } from "../src/terraform-console.js";
 
-const withTerraform = terraformAvailable() ? it : it.skip;
+const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
 
 const json = {
   variable: { on: { type: "bool", default: false }, name: { type: "string", default: "" } },
