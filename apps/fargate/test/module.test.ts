@@ -76,7 +76,7 @@ describe(`modules/${MODULE_NAME}`, () => {
     expect(ws.values[0]).toEqual(
       expect.arrayContaining([
         { name: "MCP_WORKSPACE_BUCKET", value: "shared" },
-        { name: "MCP_WORKSPACE_PREFIX", value: "workspace/" },
+        { name: "MCP_WORKSPACE_PREFIX", value: "workspaces/" },
       ]),
     );
     const sources = [

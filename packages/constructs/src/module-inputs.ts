@@ -134,19 +134,20 @@ export function workspaceVariables(stack: ModuleStack): {
   }).stringValue;
   const prefix = stack.variable("workspace_prefix", {
     type: "string",
-    default: "workspace/",
+    default: "workspaces/",
     description: "Key prefix of the workspace; the role may read, write and list under it only.",
     validation: [
       rule(
         'can(regex("^[A-Za-z0-9!_.*()-]+(/[A-Za-z0-9!_.*()-]+)*/$", var.workspace_prefix))',
-        'workspace_prefix must be a relative key prefix ending in "/", e.g. "workspace/".',
+        'workspace_prefix must be a relative key prefix ending in "/", e.g. "workspaces/".',
       ),
     ],
   }).stringValue;
   const expirationDays = stack.variable("workspace_expiration_days", {
     type: "number",
-    default: 30,
-    description: "Objects in a created workspace bucket expire after this many days.",
+    default: 7,
+    description:
+      "Generated outputs (workspace_prefix + outputs/, behind presigned links) in a created bucket expire after this many days; workspace files never expire.",
     validation: [rule("var.workspace_expiration_days >= 1", "workspace_expiration_days must be at least 1.")],
   }).numberValue;
   const kmsKeyArn = stack.variable("workspace_kms_key_arn", {

@@ -23,9 +23,9 @@ export interface McpWorkspaceProps {
   readonly create?: Cond;
   /** Name of an existing bucket to use instead. */
   readonly bucketName?: string;
-  /** Key prefix the server may use, e.g. "workspace/" (default). */
+  /** Key prefix the server may use, e.g. "workspaces/" (default, as the handler's). */
   readonly prefix?: string;
-  /** Objects under the prefix expire after this many days (created bucket; default 30). */
+  /** Generated outputs (prefix + "outputs/") expire after this many days (created bucket; default 7). */
   readonly expirationDays?: number;
   /** KMS key for the bucket (created) or that encrypts it (existing); SSE-S3 when unset. */
   readonly kmsKeyArn?: string;
@@ -52,7 +52,7 @@ export class McpWorkspace extends Construct {
     const hasExisting = named(this, "has_bucket_name", isSet(props.bucketName));
     const create = named(this, "create_bucket", and(props.create ?? false, not(hasExisting)));
     this.enabled = named(this, "enabled", or(create, hasExisting));
-    this.prefix = props.prefix ?? "workspace/";
+    this.prefix = props.prefix ?? "workspaces/";
     this.kmsKeyArn = props.kmsKeyArn;
     const hasKms = isSet(props.kmsKeyArn);
     this.usesKms = and(this.enabled, hasKms);
@@ -99,12 +99,19 @@ export class McpWorkspace extends Construct {
       new S3BucketLifecycleConfiguration(this, "lifecycle", {
         count,
         bucket: id,
+        // Files are uploaded only when they change, so expiring them would silently lose old work;
+        // only generated outputs (behind presigned links) expire.
         rule: [
           {
-            id: "expire-workspace",
+            id: "expire-outputs",
+            status: "Enabled",
+            filter: [{ prefix: `${this.prefix}outputs/` }],
+            expiration: [{ days: props.expirationDays ?? 7 }],
+          },
+          {
+            id: "old-versions-and-uploads",
             status: "Enabled",
             filter: [{ prefix: this.prefix }],
-            expiration: [{ days: props.expirationDays ?? 30 }],
             noncurrentVersionExpiration: [{ noncurrentDays: 7 }],
             abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
           },

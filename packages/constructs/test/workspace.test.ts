@@ -49,13 +49,16 @@ describe("McpWorkspace", () => {
       versioning_configuration: { status: "Enabled" },
     });
     expect(out).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
-      rule: [expect.objectContaining({ filter: [{ prefix: "workspace/" }], expiration: [{ days: 14 }] })],
+      rule: [
+        expect.objectContaining({ filter: [{ prefix: "workspaces/outputs/" }], expiration: [{ days: 14 }] }),
+        expect.not.objectContaining({ expiration: expect.anything() }),
+      ],
     });
     const deny = statements(out).find((x) => x.sid === "DenyInsecureTransport")!;
     expect(deny.effect).toBe("Deny");
     const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
     expect(env).toContain('"MCP_WORKSPACE_BUCKET" = one(aws_s3_bucket.ws_bucket[*].id)');
-    expect(env).toContain('"MCP_WORKSPACE_PREFIX" = "workspace/"');
+    expect(env).toContain('"MCP_WORKSPACE_PREFIX" = "workspaces/"');
     expect(checkPolicies(parse(out))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { executionOutputShape, executionToToolResult } from "../content.js";
+import { linkDroppedImages } from "../../workspace/tool-support.js";
 import type { ToolContext } from "./context.js";
 
 // Built once: a fresh McpServer is made per request, and rebuilding schemas each time is measurable.
@@ -46,7 +47,12 @@ export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
           `timeout ${timeout} s was clamped to the maximum of ${ctx.maxTimeoutSeconds} s.`,
         );
       }
-      return executionToToolResult(result, ctx.limits);
+      return linkDroppedImages(
+        executionToToolResult(result, ctx.limits),
+        result,
+        ctx.workspace,
+        "execute-code",
+      );
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { errorResult, executionOutputShape, executionToToolResult } from "../content.js";
+import { linkDroppedImages } from "../../workspace/tool-support.js";
 import type { ToolContext } from "./context.js";
 
 export function registerGetExecutionOutput(server: McpServer, ctx: ToolContext): void {
@@ -31,7 +32,12 @@ export function registerGetExecutionOutput(server: McpServer, ctx: ToolContext):
           `No execution ${execution_id} on this kernel. It may belong to another container or to a kernel that was restarted; run the code again.`,
         );
       }
-      return executionToToolResult(result, ctx.limits);
+      return linkDroppedImages(
+        executionToToolResult(result, ctx.limits),
+        result,
+        ctx.workspace,
+        "execution-output",
+      );
     },
   );
 }
