@@ -1,7 +1,7 @@
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Config } from "../config.js";
 import type { KernelSession } from "../jupyter/kernel-session.js";
-import { createMcpServer, SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
+import { McpServerPool } from "../mcp/pool.js";
+import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
 import { bearerMatches } from "./auth.js";
 import { BodyTooLargeError, readBody } from "./body.js";
 import { isLoopbackRequest } from "./origin.js";
@@ -33,6 +33,12 @@ const MCP_PATHS = new Set(["/mcp", "/"]);
 /** The product's centre: every entry (Lambda, HTTP server, tests) drives this one function. */
 export function createApp(options: AppOptions): FetchHandler {
   const { session, config } = options;
+  const pool = new McpServerPool({
+    session,
+    limits: config.limits,
+    defaultTimeoutSeconds: config.defaultTimeoutSeconds,
+    maxTimeoutSeconds: config.maxTimeoutSeconds,
+  });
   const authenticate = (request: Request): Response | undefined => {
     if (config.authToken === undefined) return undefined;
     if (bearerMatches(request.headers.get("authorization"), config.authToken)) return undefined;
@@ -111,23 +117,7 @@ export function createApp(options: AppOptions): FetchHandler {
       );
     }
 
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    const server = createMcpServer({
-      session,
-      limits: config.limits,
-      defaultTimeoutSeconds: config.defaultTimeoutSeconds,
-      maxTimeoutSeconds: config.maxTimeoutSeconds,
-      ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
-    });
-    try {
-      await server.connect(transport);
-      return await transport.handleRequest(normalizeHeaders(request), { parsedBody });
-    } finally {
-      await server.close();
-    }
+    return pool.handle(normalizeHeaders(request), parsedBody, context.budgetMs);
   }
 }
 

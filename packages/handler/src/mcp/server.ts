@@ -16,7 +16,6 @@ import { registerListFiles } from "./tools/list-files.js";
 import { registerOverwriteCellSource } from "./tools/overwrite-cell-source.js";
 import { registerReadCell } from "./tools/read-cell.js";
 import { registerReadNotebook } from "./tools/read-notebook.js";
-import { currentWorkspace } from "../workspace/workspace.js";
 
 export const SERVER_NAME = "jupyter-mcp";
 export const SERVER_VERSION = "0.1.0";
@@ -32,11 +31,11 @@ create_notebook, read_notebook and the cell tools (read_cell, insert_cell, overw
 delete_cell, execute_cell) take paths relative to it. install_package pip-installs a package for the
 kernel. Outputs too large for a response come back as resource_link URLs when S3 is configured.`;
 
-/** One MCP server per request (stateless transport); cheap, since the kernel lives in the session. */
-export function createMcpServer(base: ToolContext): McpServer {
-  // The runtime scopes each request to its caller's workspace (see runtime.ts).
-  const workspace = base.workspace ?? currentWorkspace();
-  const ctx: ToolContext = workspace ? { ...base, workspace } : base;
+/**
+ * Builds the MCP server with every tool. Tools read `ctx` when called, so the pool (pool.ts) can
+ * point a reused server at each request's budget and workspace.
+ */
+export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
