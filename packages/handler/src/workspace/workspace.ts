@@ -108,6 +108,8 @@ export class Workspace {
 
   /** Uploads what changed since the last sync; a no-op without a bucket. */
   sync(): Promise<SyncReport | undefined> {
+    // Without a bucket there is nothing to upload: skip the queue on the hot path.
+    if (!this.mirror && !this.store) return Promise.resolve(undefined);
     return this.serial(async () => {
       if (!this.mirror) return undefined;
       const report = await this.mirror.sync();
