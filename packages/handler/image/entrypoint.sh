@@ -28,6 +28,18 @@ prepare_tmp() {
   fi
 }
 
+# Credentials never appear in Node's exec environment (readable by user code through /proc): they go
+# through fd 3 to sealed-env.mjs, which puts them back into process.env. One name=value per line.
+SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKEN|JUPYTER_TOKEN)='
+exec_node_sealed() {
+  sealed="$(env | grep -E "$SEALED_NAMES" || true)"
+  for name in $(printf '%s\n' "$sealed" | sed -n 's/=.*//p'); do unset "$name"; done
+  # tini (signal forwarding, zombie reaping) starts here, after the unset, so its environ is clean too.
+  exec /usr/bin/tini -- node /usr/local/bin/jupyter-mcp-sealed-env.mjs "$@" 3<<EOF
+$sealed
+EOF
+}
+
 mode="${1:-lambda.handler}"
 case "$mode" in
   server)
@@ -35,10 +47,10 @@ case "$mode" in
     prepare_tmp
     export HOST="${HOST:-0.0.0.0}"
     export PORT="${PORT:-8080}"
-    exec node "$TASK_ROOT/server.mjs" "$@"
+    exec_node_sealed "$TASK_ROOT/server.mjs" "$@"
     ;;
   sh | bash | node | python3)
-    exec "$@"
+    exec /usr/bin/tini -- "$@"
     ;;
   lambda)
     handler="${_HANDLER:-lambda.handler}"
@@ -57,4 +69,4 @@ fi
 
 prepare_tmp
 cd "$TASK_ROOT"
-exec node "$RUNTIME_DIR/node_modules/aws-lambda-ric/bin/index.mjs" "$handler"
+exec_node_sealed "$RUNTIME_DIR/node_modules/aws-lambda-ric/bin/index.mjs" "$handler"

@@ -99,7 +99,7 @@ describe("image, Lambda mode (aws-lambda-ric + Runtime API, read-only sandbox)",
     expect(images[0]?.data?.startsWith(PNG_MAGIC)).toBe(true);
   });
 
-  test("user code runs unprivileged, cannot write outside /tmp, sees no AWS credentials", async () => {
+  test("user code runs unprivileged, cannot write outside /tmp, sees no AWS credentials, not even in /proc", async () => {
     const result = await executeCode(PROBE);
     const probe = lastJsonLine(texts(result.content));
     expect(probe).toMatchObject({
@@ -108,6 +108,8 @@ describe("image, Lambda mode (aws-lambda-ric + Runtime API, read-only sandbox)",
       write_task_root: false,
       write_etc: false,
       write_tmp: true,
+      // Credentials are not in any process's exec environment, Node's included (entrypoint + sealed-env.mjs).
+      proc_env_leaks: [],
     });
   });
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe("image configuration", () => {
   test("runs as a non-root user, Lambda mode by default", () => {
     expect(info.user).toBe("10001:10001");
-    expect(info.entrypoint).toEqual(["/usr/bin/tini", "--", "/usr/local/bin/jupyter-mcp-entrypoint"]);
+    expect(info.entrypoint).toEqual(["/usr/local/bin/jupyter-mcp-entrypoint"]);
     expect(info.cmd).toEqual(["lambda.handler"]);
     expect(info.workingDir).toBe("/var/task");
     expect(info.env).toMatchObject({ LAMBDA_TASK_ROOT: "/var/task", JUPYTER_STATE_ROOT: "/tmp/jupyter-mcp" });
