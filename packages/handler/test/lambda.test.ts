@@ -126,7 +126,7 @@ describe("dist/lambda.js beyond HTTP", () => {
     const result = (await handler(event, lambdaContext())) as Record<string, unknown>;
     expect(result).toMatchObject({ warmed: true, kernel: "idle" });
     expect(result).not.toHaveProperty("statusCode");
-    expect(performance.now() - started).toBeLessThan(5000);
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   test("an unknown event gets a clear error, not a crash", async () => {

@@ -106,7 +106,7 @@ describe("the Jupyter supervisor", () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 10_000)).toBe(true);
+    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 30_000)).toBe(true);
   });
 
   test("never leaves Jupyter or the kernel orphaned when the parent is killed", async () => {
@@ -119,7 +119,7 @@ describe("the Jupyter supervisor", () => {
     const [kernelPid, jupyterPid] = pids.trim().split(/\s+/).map(Number) as [number, number];
     expect(alive(jupyterPid)).toBe(true);
     child.kill("SIGKILL");
-    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 15_000)).toBe(true);
+    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 30_000)).toBe(true);
   });
 
   test("restarts the Jupyter server when it dies; the next call says state was lost", async () => {
