@@ -166,6 +166,47 @@ describe("tools over MCP", () => {
     expect(textOf(next)).toContain("still here");
   });
 
+  test("a cell that ignores the interrupt is stopped by a restart, and the call says state was lost", async () => {
+    const result = await call(client, "execute_code", {
+      code: "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('stubborn', flush=True)\nwhile True: pass",
+      timeout: 1,
+    });
+    const s = structured(result);
+    expect(s.status).toBe("timeout");
+    expect(s.kernel_restarted).toBe(true);
+    expect(textOf(result)).toContain("stubborn");
+    expect(textOf(result)).toMatch(/interrupt did not stop the cell.*restarted.*lost/);
+    const next = await call(client, "execute_code", { code: "'fresh'" });
+    expect(textOf(next)).toContain("fresh");
+  });
+
+  test("interrupt_kernel stops a running cell and keeps variables", async () => {
+    await call(client, "execute_code", { code: "kept_after_interrupt = 7" });
+    const other = await connectClient(server.url);
+    try {
+      const running = call(client, "execute_code", { code: "import time\ntime.sleep(30)", timeout: 60 });
+      let interrupted = false;
+      for (let i = 0; i < 50 && !interrupted; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const r = await call(other, "interrupt_kernel");
+        interrupted = (r.structuredContent as { interrupted: boolean }).interrupted;
+      }
+      expect(interrupted).toBe(true);
+      const result = await running;
+      expect(structured(result).status).toBe("error");
+      expect(textOf(result)).toContain("KeyboardInterrupt");
+      expect(textOf(await call(client, "execute_code", { code: "kept_after_interrupt" }))).toContain("7");
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("get_execution_output for an unknown id is a clear error", async () => {
+    const result = await call(client, "get_execution_output", { execution_id: "no-such-execution" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/No execution no-such-execution/);
+  });
+
   test("interrupt_kernel with nothing running says so", async () => {
     const result = await call(client, "interrupt_kernel");
     expect(result.structuredContent).toMatchObject({ interrupted: false });

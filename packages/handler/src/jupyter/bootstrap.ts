@@ -52,5 +52,8 @@ c.ServerApp.iopub_data_rate_limit = 0.0
 c.ServerApp.iopub_msg_rate_limit = 0.0
 c.ServerApp.log_level = "WARN"
 c.MappingKernelManager.cull_idle_timeout = 0
+# A kernel that ignores its shutdown request (a cell that blocks SIGINT) is killed after this long,
+# so a restart after a stubborn timeout takes about two seconds, not five.
+c.KernelManager.shutdown_wait_time = 2.0
 `;
 }

@@ -66,6 +66,7 @@ export class KernelSession {
   private current: Execution | undefined;
   private readonly executions = new Map<string, Execution>();
   private restarting = false;
+  private restartInFlight: Promise<KernelConnection> | undefined;
   private needsSetup = true;
   private stateLost: string | undefined;
   private startedAt: Date | undefined;
@@ -186,6 +187,8 @@ export class KernelSession {
   }
 
   private async ensureKernel(): Promise<KernelConnection> {
+    // A restart in flight owns the kernel: wait for it rather than start another kernel beside it.
+    if (this.restartInFlight) await this.restartInFlight.catch(() => undefined);
     const endpoint = await this.server.ensureRunning();
     const alive = this.kernel && !this.kernel.isDisposed && this.kernel.status !== "dead";
     if (alive && endpoint === this.endpoint) return this.kernel!;
@@ -300,6 +303,8 @@ export class KernelSession {
       }
       if (!execution.done) await execution.finished;
     } catch (err) {
+      // After a timeout, onTimeout owns the ending (its restart cancels this request on purpose).
+      if (execution.timedOut) await execution.finished;
       if (!execution.done) {
         execution.notes.push(`The execution was cut off: ${errorMessage(err)}`);
         execution.finish("error");
@@ -322,10 +327,11 @@ export class KernelSession {
     execution.notes.push(
       `Timed out after ${seconds} s and the interrupt did not stop the cell, so the kernel was restarted: all variables are lost.`,
     );
-    execution.finish("timeout");
+    // The cell ends only once the restart is done, so the queue cannot run the next call meanwhile.
     await this.restartKernel(kernel, "a timed-out cell ignored the interrupt").catch((err: unknown) =>
       this.options.log?.(`kernel restart after timeout failed: ${errorMessage(err)}`),
     );
+    execution.finish("timeout");
   }
 
   /**
@@ -333,7 +339,15 @@ export class KernelSession {
    * race the server's "restarting" status and leave a rejected promise nobody awaits; dropping the
    * old connection first and attaching a new one after the restart avoids that path entirely.
    */
-  private async restartKernel(kernel: KernelConnection, why: string): Promise<KernelConnection> {
+  private restartKernel(kernel: KernelConnection, why: string): Promise<KernelConnection> {
+    const work = this.doRestart(kernel, why);
+    this.restartInFlight = work;
+    return work.finally(() => {
+      if (this.restartInFlight === work) this.restartInFlight = undefined;
+    });
+  }
+
+  private async doRestart(kernel: KernelConnection, why: string): Promise<KernelConnection> {
     this.options.log?.(`restarting kernel: ${why}`);
     this.restarting = true;
     const model = { id: kernel.id, name: kernel.name };
@@ -345,6 +359,10 @@ export class KernelSession {
       await KernelAPI.restartKernel(model.id, serverSettings);
       fresh = await this.attach(model, serverSettings);
       this.kernel = fresh;
+    } catch (err) {
+      // Without a kernel, the next call starts a new one and says the state is gone.
+      this.stateLost = "a kernel restart failed";
+      throw err;
     } finally {
       this.restarting = false;
     }
@@ -354,7 +372,7 @@ export class KernelSession {
     this.needsSetup = true;
     this.stateLost = undefined;
     const running = this.current;
-    if (running && !running.done) {
+    if (running && !running.done && !running.timedOut) {
       running.kernelRestarted = true;
       running.notes.push("The kernel was restarted while this cell ran: all variables are lost.");
       running.finish("error");
