@@ -9,7 +9,7 @@
 # Environment:
 #   JUPYTER_MCP_IMAGE   tag to build (default localhost/jupyter-mcp:latest)
 #   BASE_IMAGE          base image to use as is
-#   DEBIAN_MIRROR       mirror for debootstrap (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR       mirror for debootstrap (default: debootstrap's own)
 #   REBUILD_BASE=1      remake the local base image
 #   NO_PULL=1           never try to pull debian:trixie-slim
 #   CONTAINER_CLI       podman (default) or docker
@@ -28,7 +28,7 @@ cd "$(dirname "$0")/../../.."
 IMAGE="${JUPYTER_MCP_IMAGE:-localhost/jupyter-mcp:latest}"
 LOCAL_BASE="localhost/debian:trixie-minbase"
 UPSTREAM_BASE="docker.io/library/debian:trixie-slim"
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+MIRROR="${DEBIAN_MIRROR:-}"
 CLI="${CONTAINER_CLI:-podman}"
 log() { printf 'image:build: %s\n' "$*" >&2; }
 t0=$(date +%s)
@@ -39,8 +39,9 @@ make_local_base() {
   local dir
   dir="$(mktemp -d /var/tmp/jupyter-mcp-base.XXXXXX)"
   trap 'rm -rf "$dir"' EXIT
-  log "making $LOCAL_BASE: debootstrap --variant=minbase trixie ($MIRROR)"
-  debootstrap --variant=minbase trixie "$dir" "$MIRROR" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
+  log "making $LOCAL_BASE: debootstrap --variant=minbase trixie ${MIRROR:-(default mirror)}"
+  # shellcheck disable=SC2086  # an empty MIRROR must vanish so debootstrap picks its default
+  debootstrap --variant=minbase trixie "$dir" $MIRROR >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
   rm -f "$dir.log"
   # What debian:*-slim adds to a minbase: no docs/man/locales from later installs, no recommends,
   # apt caches cleaned after each install.
