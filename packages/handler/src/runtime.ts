@@ -10,7 +10,7 @@ import type { JupyterServer } from "./jupyter/server-process.js";
 import type { Logger } from "./log.js";
 import { kernelPathHook } from "./workspace/packages.js";
 import { S3WorkspaceStore } from "./workspace/s3-sync.js";
-import { runWithWorkspace, Workspace } from "./workspace/workspace.js";
+import { Workspace } from "./workspace/workspace.js";
 
 /** What an entry knows about a request beyond the Request: its budget, and who the front door says called. */
 export interface RuntimeRequestContext extends RequestContext {
@@ -68,7 +68,7 @@ export function createRuntime(
       );
     }
     try {
-      return await runWithWorkspace(workspace, () => inner(request, rest));
+      return await inner(request, { ...rest, workspace });
     } finally {
       await workspace
         .sync()

@@ -7,6 +7,7 @@ import { BodyTooLargeError, readBody } from "./body.js";
 import { isLoopbackRequest } from "./origin.js";
 import { jsonResponse, jsonRpcError } from "./responses.js";
 import type { Logger } from "../log.js";
+import type { Workspace } from "../workspace/workspace.js";
 
 export type AppConfig = Pick<
   Config,
@@ -24,6 +25,8 @@ export interface AppOptions {
 /** Per-request facts the transport knows and the app cannot: how long the caller will wait. */
 export interface RequestContext {
   budgetMs?: number;
+  /** The files this request's tools work on (the caller's workspace); the runtime supplies it. */
+  workspace?: Workspace;
 }
 
 export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>;
@@ -117,7 +120,7 @@ export function createApp(options: AppOptions): FetchHandler {
       );
     }
 
-    return pool.handle(normalizeHeaders(request), parsedBody, context.budgetMs);
+    return pool.handle(normalizeHeaders(request), parsedBody, context);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { currentWorkspace } from "../workspace/workspace.js";
+import type { Workspace } from "../workspace/workspace.js";
 import { createMcpServer } from "./server.js";
 import type { ToolContext } from "./tools/context.js";
 
@@ -25,11 +25,15 @@ export class McpServerPool {
     private readonly maxIdle = 8,
   ) {}
 
-  async handle(request: Request, parsedBody: unknown, budgetMs: number | undefined): Promise<Response> {
+  async handle(
+    request: Request,
+    parsedBody: unknown,
+    perRequest: { budgetMs?: number; workspace?: Workspace },
+  ): Promise<Response> {
     const entry = this.idle.pop() ?? this.create();
-    entry.ctx.budgetMs = budgetMs;
-    // The runtime scopes each request to its caller's workspace (see runtime.ts).
-    entry.ctx.workspace = this.base.workspace ?? currentWorkspace();
+    entry.ctx.budgetMs = perRequest.budgetMs;
+    // The runtime hands each request its caller's workspace (see runtime.ts).
+    entry.ctx.workspace = perRequest.workspace ?? this.base.workspace;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { constants } from "node:fs";
 import { lstat, mkdir, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -243,15 +242,4 @@ export class FileTooLargeError extends Error {
 
 async function emptyDirectory(dir: string): Promise<void> {
   for (const name of await readdir(dir)) await rm(path.join(dir, name), { recursive: true, force: true });
-}
-
-const scope = new AsyncLocalStorage<Workspace>();
-
-/** Runs `fn` with `workspace` as the one tools of this request use (see createMcpServer). */
-export function runWithWorkspace<T>(workspace: Workspace, fn: () => Promise<T>): Promise<T> {
-  return scope.run(workspace, fn);
-}
-
-export function currentWorkspace(): Workspace | undefined {
-  return scope.getStore();
 }
