@@ -2,23 +2,10 @@ import type {} from "cdktf/lib/testing/adapters/jest.js";
 import { Testing } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
 import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
-import {
-  driftedFiles,
-  moduleDirOf,
-  moduleJson,
-  readmeTemplateOf,
-  renderModule,
-} from "@jupyter-mcp/constructs/module-writer";
+import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import {
-  consoleEval,
-  evaluateAllExpressions,
-  evaluatePreconditions,
-  requiringTerraform,
-} from "@jupyter-mcp/constructs/terraform-console";
-import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { consoleEval, requiringTerraform } from "@jupyter-mcp/constructs/terraform-console";
+import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const json = moduleJson(buildApp().stack);
@@ -33,12 +20,24 @@ const REQUIRED = {
 };
 
 describe(`modules/${MODULE_NAME}`, () => {
-  it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {
-    const files = await renderModule(buildApp().stack, {
-      name: MODULE_NAME,
-      readmeTemplate: await readmeTemplateOf(import.meta.url),
-    });
-    expect(await driftedFiles(moduleDirOf(import.meta.url, MODULE_NAME), files)).toEqual([]);
+  describeModuleContract({
+    name: MODULE_NAME,
+    testUrl: import.meta.url,
+    build: () => buildApp().stack,
+    configurations: [
+      {},
+      {
+        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+        cluster_arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
+        create_workspace_bucket: true,
+        auth_token_ssm_parameter_name: "/mcp/token",
+      },
+      {
+        auth_token_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s",
+        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        workspace_bucket_name: "shared",
+      },
+    ].map((extra) => ({ ...REQUIRED, ...extra })),
   });
 
   it("has no provider or backend configuration", () => {
@@ -98,42 +97,6 @@ describe(`modules/${MODULE_NAME}`, () => {
       { ...REQUIRED, certificate_arn: "not-an-arn" },
     ]) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
-    }
-  });
-  it("has examples, which use only its inputs and outputs and pass every required input", () => {
-    const modulesDir = join(moduleDirOf(import.meta.url, MODULE_NAME), "..");
-    expect(examplesUsing(modulesDir, MODULE_NAME).length).toBeGreaterThan(0);
-    expect(checkExamples(modulesDir, MODULE_NAME)).toEqual([]);
-  });
-
-  withTerraform("examples are in canonical format (terraform fmt -check)", () => {
-    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-no-color", "examples"], {
-      cwd: moduleDirOf(import.meta.url, MODULE_NAME),
-      encoding: "utf8",
-    });
-    expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
-  });
-  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
-    for (const extra of [
-      {},
-      {
-        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
-        cluster_arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
-        create_workspace_bucket: true,
-        auth_token_ssm_parameter_name: "/mcp/token",
-      },
-      {
-        auth_token_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s",
-        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-        workspace_bucket_name: "shared",
-      },
-    ]) {
-      const values = { ...REQUIRED, ...extra };
-      const r = evaluateAllExpressions(json, values);
-      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
-      expect(r.evaluated).toBeGreaterThan(0);
-      for (const p of evaluatePreconditions(json, values))
-        expect(p).toEqual({ address: p.address, holds: true });
     }
   });
 });

@@ -3,23 +3,14 @@ import { Testing } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
-import {
-  driftedFiles,
-  moduleDirOf,
-  moduleJson,
-  readmeTemplateOf,
-  renderModule,
-} from "@jupyter-mcp/constructs/module-writer";
+import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
 import {
   consoleEval,
-  evaluateAllExpressions,
   evaluatePreconditions,
   requiringTerraform,
 } from "@jupyter-mcp/constructs/terraform-console";
-import { checkExamples, examplesUsing } from "@jupyter-mcp/constructs/examples";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/jupyter-mcp:0123abcd";
@@ -28,12 +19,34 @@ const synthesized = Testing.synth(buildApp().stack);
 const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
 
 describe(`modules/${MODULE_NAME}`, () => {
-  it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {
-    const files = await renderModule(buildApp().stack, {
-      name: MODULE_NAME,
-      readmeTemplate: await readmeTemplateOf(import.meta.url),
-    });
-    expect(await driftedFiles(moduleDirOf(import.meta.url, MODULE_NAME), files)).toEqual([]);
+  describeModuleContract({
+    name: MODULE_NAME,
+    testUrl: import.meta.url,
+    build: () => buildApp().stack,
+    configurations: [
+      {},
+      {
+        auth_type: "jwt",
+        jwt_issuer: "https://issuer.example",
+        jwt_audience: ["client"],
+        create_function_url: true,
+      },
+      {
+        auth_token_ssm_parameter_name: "/mcp/token",
+        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        create_workspace_bucket: true,
+        provisioned_concurrent_executions: 1,
+        create_function_url: true,
+        function_url_authorization_type: "NONE",
+      },
+      {
+        auth_type: "iam",
+        workspace_bucket_name: "shared",
+        workspace_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        kernel_preload: "numpy",
+        default_timeout_seconds: 5,
+      },
+    ].map((extra) => ({ ...{ image_uri: IMAGE }, ...extra })),
   });
 
   it("has no provider or backend configuration, and provider constraints", () => {
@@ -145,53 +158,6 @@ describe(`modules/${MODULE_NAME}`, () => {
       consoleEval(json, ["true"], { image_uri: `${IMAGE.split(":")[0]}@sha256:${"a".repeat(64)}` }).ok,
     ).toBe(true);
   });
-  it("has examples, which use only its inputs and outputs and pass every required input", () => {
-    const modulesDir = join(moduleDirOf(import.meta.url, MODULE_NAME), "..");
-    expect(examplesUsing(modulesDir, MODULE_NAME).length).toBeGreaterThan(0);
-    expect(checkExamples(modulesDir, MODULE_NAME)).toEqual([]);
-  });
-
-  withTerraform("examples are in canonical format (terraform fmt -check)", () => {
-    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-no-color", "examples"], {
-      cwd: moduleDirOf(import.meta.url, MODULE_NAME),
-      encoding: "utf8",
-    });
-    expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
-  });
-  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
-    for (const extra of [
-      {},
-      {
-        auth_type: "jwt",
-        jwt_issuer: "https://issuer.example",
-        jwt_audience: ["client"],
-        create_function_url: true,
-      },
-      {
-        auth_token_ssm_parameter_name: "/mcp/token",
-        auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-        create_workspace_bucket: true,
-        provisioned_concurrent_executions: 1,
-        create_function_url: true,
-        function_url_authorization_type: "NONE",
-      },
-      {
-        auth_type: "iam",
-        workspace_bucket_name: "shared",
-        workspace_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-        kernel_preload: "numpy",
-        default_timeout_seconds: 5,
-      },
-    ]) {
-      const values = { ...{ image_uri: IMAGE }, ...extra };
-      const r = evaluateAllExpressions(json, values);
-      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
-      expect(r.evaluated).toBeGreaterThan(0);
-      for (const p of evaluatePreconditions(json, values))
-        expect(p).toEqual({ address: p.address, holds: true });
-    }
-  });
-
   withTerraform("preconditions refuse inconsistent combinations (terraform console)", () => {
     for (const extra of [
       {

@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import type { TerraformStack } from "cdktf";
+import { checkExamples, examplesUsing } from "./examples.js";
+import { driftedFiles, moduleDirOf, moduleJson, readmeTemplateOf, renderModule } from "./module-writer.js";
+import { evaluateAllExpressions, evaluatePreconditions, requiringTerraform } from "./terraform-console.js";
+
+export interface ModuleContract {
+  /** The module's directory name under modules/. */
+  name: string;
+  /** The test file's import.meta.url: locates the app and its module. */
+  testUrl: string;
+  /** Builds the app's stack afresh. */
+  build: () => TerraformStack;
+  /** Input sets under which every expression must evaluate and every precondition hold. */
+  configurations: Record<string, unknown>[];
+}
+
+/**
+ * The checks every module must pass, registered as jest tests in the calling describe block: no
+ * drift from the app, examples that use it correctly and are formatted, and every expression
+ * evaluating under each configuration. Each app's test file adds what is specific to its module.
+ */
+export function describeModuleContract(contract: ModuleContract): void {
+  const moduleDir = moduleDirOf(contract.testUrl, contract.name);
+  const withTerraform = (title: string, fn: () => void) => it(title, requiringTerraform(fn));
+
+  it("is up to date with the app (drift check: run `pnpm synth` and commit when this fails)", async () => {
+    const files = await renderModule(contract.build(), {
+      name: contract.name,
+      readmeTemplate: await readmeTemplateOf(contract.testUrl),
+    });
+    expect(await driftedFiles(moduleDir, files)).toEqual([]);
+  });
+
+  it("has examples, which use only its inputs and outputs and pass every required input", () => {
+    const modulesDir = join(moduleDir, "..");
+    expect(examplesUsing(modulesDir, contract.name).length).toBeGreaterThan(0);
+    expect(checkExamples(modulesDir, contract.name)).toEqual([]);
+  });
+
+  withTerraform("examples are in canonical format (terraform fmt -check)", () => {
+    const r = spawnSync("terraform", ["fmt", "-check", "-recursive", "-no-color", "examples"], {
+      cwd: moduleDir,
+      encoding: "utf8",
+    });
+    expect({ status: r.status, files: r.stdout.trim() }).toEqual({ status: 0, files: "" });
+  });
+
+  withTerraform("every expression of the module evaluates, in each configuration (terraform console)", () => {
+    const json = moduleJson(contract.build());
+    for (const values of contract.configurations) {
+      const r = evaluateAllExpressions(json, values);
+      expect({ values, ok: r.ok, stderr: r.ok ? "" : r.stderr }).toEqual({ values, ok: true, stderr: "" });
+      expect(r.evaluated).toBeGreaterThan(0);
+      for (const p of evaluatePreconditions(json, values))
+        expect(p).toEqual({ address: p.address, holds: true });
+    }
+  });
+}
