@@ -26,10 +26,21 @@ ignoreLibraryCancellations((message) => log.debug(message));
 interface Ready {
   runtime?: Runtime;
   error?: string;
+  /** A configuration error: retrying init on the next call cannot help. */
+  permanent?: boolean;
 }
+
+const NO_TOKEN =
+  "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
+  "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).";
 
 async function init(): Promise<Ready> {
   const started = performance.now();
+  const tokenSource = config.authToken ?? config.authTokenSecretArn ?? config.authTokenSsmParameter;
+  if (!tokenSource && !config.allowInsecure) {
+    log.error("init failed", { error: NO_TOKEN });
+    return { error: NO_TOKEN, permanent: true };
+  }
   // Jupyter boots while the token is fetched and the MCP SDK and @jupyterlab/services load.
   const jupyter = createJupyterServer(config, (message) => log.warn(message));
   const booting = jupyter.ensureRunning();
@@ -39,12 +50,7 @@ async function init(): Promise<Ready> {
       resolveAuthToken(config),
       import("./runtime.js"),
     ]);
-    if (!authToken && !config.allowInsecure) {
-      throw new Error(
-        "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
-          "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).",
-      );
-    }
+    if (!authToken && !config.allowInsecure) throw new Error(NO_TOKEN);
     await booting;
     const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false, jupyter });
     // The kernel warms while the workspace is restored from S3 (when a bucket is configured).
@@ -75,7 +81,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const kind = detectEventKind(event);
   const line: Record<string, unknown> = { requestId: context.awsRequestId, eventType: kind };
   try {
-    if (!ready.runtime) ready = await init();
+    if (!ready.runtime && !ready.permanent) ready = await init();
     const runtime = ready.runtime;
 
     const ping = parseKeepWarm(event);

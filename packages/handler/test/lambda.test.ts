@@ -8,6 +8,8 @@ import {
   warmupPluginEvent,
 } from "@jupyter-mcp/event-adapter/testing";
 import type { LambdaHttpResult } from "@jupyter-mcp/event-adapter";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempStateRoot } from "./support/harness.js";
@@ -181,6 +183,32 @@ describe("dist/lambda.js beyond HTTP", () => {
     expect(status).toBe("ok");
     for (let i = 0; i < 5; i++) expect(text.split(`tick ${i}`).length - 1).toBe(1);
     expect(text).toContain("finished");
+  });
+
+  test("without any token source it refuses MCP calls with a clear 503, and starts no Jupyter", () => {
+    const script = `
+      const { httpApiV2Event, lambdaContext } = await import("@jupyter-mcp/event-adapter/testing");
+      const { handler } = await import(${JSON.stringify(path.resolve(here, "../dist/lambda.js"))});
+      const event = httpApiV2Event({ method: "POST", path: "/mcp", headers: { "content-type": "application/json" }, body: "{}" });
+      const first = await handler(event, lambdaContext());
+      const second = await handler(event, lambdaContext());
+      console.log(JSON.stringify({ first, second }));
+      process.exit(0);`;
+    const stateRoot = tempStateRoot("no-token");
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: path.resolve(here, ".."),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", JUPYTER_STATE_ROOT: stateRoot, LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    });
+    const { first, second } = JSON.parse(out.trim().split("\n").pop()!) as {
+      first: { statusCode: number; body: string };
+      second: { statusCode: number };
+    };
+    expect(first.statusCode).toBe(503);
+    expect(JSON.parse(first.body).message).toMatch(/No bearer token is configured.*MCP_ALLOW_INSECURE/);
+    expect(second.statusCode).toBe(503);
+    // A Jupyter start lays out its state directories first; none were made, on the first call or the retry.
+    expect(readdirSync(stateRoot)).toEqual([]);
   });
 
   test("logs one JSON line per request, with no secrets, bodies or headers", () => {
