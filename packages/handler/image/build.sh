@@ -19,6 +19,10 @@
 #                       source: do all of that inside the build (self-contained, slower: the
 #                       build fetches the whole lockfile)
 #   HANDLER_DIST        with BUNDLE=prebuilt, bundle this dist directory (default packages/handler/dist)
+#   IMAGE_ARCH          amd64 or arm64 (default: this machine's). Another CPU than this machine's
+#                       builds with `--platform linux/$IMAGE_ARCH` (RUN steps then need qemu
+#                       binfmt) and ships that CPU's zeromq addon; it needs a base image of that
+#                       CPU (BASE_IMAGE, or debian:trixie-slim pulled), not the local debootstrap one.
 #   NODE_EXTRA_CA_CERTS a CA bundle for a TLS-intercepting proxy; passed to npm/pnpm in the
 #                       build as the build secret `ca` (never stored in a layer)
 # Extra arguments go to `podman build` (e.g. --no-cache).
@@ -74,6 +78,25 @@ CFG
   log "made $LOCAL_BASE in $(($(date +%s) - t0)) s"
 }
 
+# Node's names for CPUs (zeromq's prebuilt addons) vs the container platform's.
+host_arch=$(uname -m)
+case "$host_arch" in x86_64) host_arch=amd64 ;; aarch64) host_arch=arm64 ;; esac
+ARCH="${IMAGE_ARCH:-$host_arch}"
+case "$ARCH" in
+  amd64 | x64) ARCH=amd64 node_arch=x64 ;;
+  arm64 | aarch64) ARCH=arm64 node_arch=arm64 ;;
+  *) log "IMAGE_ARCH=$ARCH: use amd64 or arm64"; exit 1 ;;
+esac
+platform_args=()
+if [ "$ARCH" != "$host_arch" ]; then
+  platform_args=(--platform "linux/$ARCH")
+  if [ -z "${BASE_IMAGE:-}" ]; then
+    BASE_IMAGE="$UPSTREAM_BASE"
+    $CLI pull -q --platform "linux/$ARCH" "$UPSTREAM_BASE" >/dev/null ||
+      { log "no $UPSTREAM_BASE for linux/$ARCH: set BASE_IMAGE to a linux/$ARCH Debian trixie image"; exit 1; }
+  fi
+fi
+
 if [ -z "${BASE_IMAGE:-}" ]; then
   if [ "${REBUILD_BASE:-}" = 1 ]; then
     make_local_base
@@ -89,7 +112,7 @@ if [ -z "${BASE_IMAGE:-}" ]; then
     BASE_IMAGE="$LOCAL_BASE"
   fi
 fi
-log "base $BASE_IMAGE"
+log "base $BASE_IMAGE, linux/$ARCH"
 
 BUNDLE="${BUNDLE:-prebuilt}"
 if [ "$BUNDLE" = prebuilt ]; then
@@ -97,7 +120,7 @@ if [ "$BUNDLE" = prebuilt ]; then
     log "building the handler (pnpm --filter @jupyter-mcp/handler... build)"
     pnpm --filter "@jupyter-mcp/handler..." run build >/dev/null
   fi
-  node packages/handler/image/bundle.mjs ${HANDLER_DIST:+--dist "$HANDLER_DIST"}
+  node packages/handler/image/bundle.mjs --arch "$node_arch" ${HANDLER_DIST:+--dist "$HANDLER_DIST"}
 fi
 
 build_args=(
@@ -105,6 +128,7 @@ build_args=(
   --build-arg "BASE_IMAGE=$BASE_IMAGE"
   --build-arg "VERSION=$(node -p 'require("./packages/handler/package.json").version')"
   --build-arg "REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  "${platform_args[@]}"
   -f packages/handler/Dockerfile -t "$IMAGE"
 )
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then

@@ -7,7 +7,8 @@
 #                                              for `lambda`). Needs AWS_LAMBDA_RUNTIME_API (set by Lambda).
 #   server [args...]                           HTTP server mode (Fargate, a laptop): POST /mcp, GET /health
 #                                              on $HOST:$PORT (default 0.0.0.0:8080). Needs MCP_AUTH_TOKEN
-#                                              (or MCP_ALLOW_INSECURE=1) to bind a non-loopback address.
+#                                              or MCP_AUTH_TOKENS (or MCP_ALLOW_INSECURE=1) to bind a
+#                                              non-loopback address.
 #   sh | bash | node | python3 [args...]       Debugging: run that program.
 #
 # Nothing is written outside /tmp: Lambda's file system is read-only except /tmp.
@@ -30,7 +31,8 @@ prepare_tmp() {
 
 # Credentials never appear in Node's exec environment (readable by user code through /proc): they go
 # through fd 3 to sealed-env.mjs, which puts them back into process.env. One name=value per line.
-SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKEN|JUPYTER_TOKEN)='
+# MCP_AUTH_TOKENS holds every named caller's token ("alice=tok1,bob=tok2").
+SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKENS?|JUPYTER_TOKEN)='
 exec_node_sealed() {
   sealed="$(env | grep -E "$SEALED_NAMES" || true)"
   for name in $(printf '%s\n' "$sealed" | sed -n 's/=.*//p'); do unset "$name"; done

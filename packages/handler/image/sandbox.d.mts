@@ -10,6 +10,8 @@ export interface ImageInfo {
   id: string;
   size: number;
   created: string;
+  /** The image's CPU as the OCI config names it: amd64, arm64. */
+  architecture: string;
   env: Record<string, string>;
   entrypoint: string[];
   cmd: string[];

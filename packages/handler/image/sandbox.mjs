@@ -44,6 +44,7 @@ export async function imageInfo(image = DEFAULT_IMAGE) {
     id: info.Id,
     size: info.Size,
     created: info.Created,
+    architecture: info.Architecture ?? "",
     env,
     entrypoint: cfg.Entrypoint ?? [],
     cmd: cfg.Cmd ?? [],

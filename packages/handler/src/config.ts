@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CALLER, TOKEN_NAME } from "./callers.js";
 
 /**
  * Every environment variable the handler reads, in one place. The README's configuration table is
@@ -36,6 +37,7 @@ const schema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   MCP_AUTH_TOKEN: optionalText,
+  MCP_AUTH_TOKENS: optionalText,
   MCP_AUTH_TOKEN_SECRET_ARN: optionalText,
   MCP_AUTH_TOKEN_SSM_PARAMETER: optionalText,
   MCP_ALLOW_INSECURE: flag,
@@ -60,6 +62,9 @@ const schema = z.object({
   MCP_S3_ENDPOINT: optionalText.pipe(z.string().url().optional()),
   MCP_PRESIGN_EXPIRES_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
   MCP_PIP_TIMEOUT_SECONDS: seconds(300),
+  MCP_MAX_KERNELS: z.coerce.number().int().min(1).max(1000).default(8),
+  MCP_KERNEL_IDLE_SECONDS: z.coerce.number().nonnegative().default(3600),
+  MCP_SPARE_KERNELS: z.coerce.number().int().min(0).max(8).default(1),
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -71,14 +76,21 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: "Bearer token every route but /health requires. Unset: no auth, loopback only.",
   },
   {
+    name: "MCP_AUTH_TOKENS",
+    default: "(unset)",
+    meaning:
+      "Named tokens, name=token,name=token (names [a-z0-9-]{1,64}, not id-...): each name is a caller with its own kernel and files.",
+  },
+  {
     name: "MCP_AUTH_TOKEN_SECRET_ARN",
     default: "(unset)",
-    meaning: "Secrets Manager secret holding the bearer token, read once at start (Lambda).",
+    meaning:
+      'Secrets Manager secret holding the bearer token, or named tokens as a JSON object {"name": "token"}; read once at start.',
   },
   {
     name: "MCP_AUTH_TOKEN_SSM_PARAMETER",
     default: "(unset)",
-    meaning: "SSM SecureString parameter holding the bearer token, read once at start (Lambda).",
+    meaning: "SSM SecureString parameter holding the token or the JSON object of named tokens; read once at start.",
   },
   {
     name: "MCP_ALLOW_INSECURE",
@@ -181,12 +193,30 @@ export const SETTINGS: readonly SettingDoc[] = [
     default: "300",
     meaning: "How long install_package lets pip run before stopping it.",
   },
+  {
+    name: "MCP_MAX_KERNELS",
+    default: "8",
+    meaning:
+      "Kernels per process (one per caller, spares included); when full, the least recently used idle one is shut down.",
+  },
+  {
+    name: "MCP_KERNEL_IDLE_SECONDS",
+    default: "3600",
+    meaning: "A caller's kernel idle this long is shut down (its files stay); 0 keeps kernels until evicted.",
+  },
+  {
+    name: "MCP_SPARE_KERNELS",
+    default: "1",
+    meaning: "Kernels started ahead of need, so a new caller's first call does not wait for a launch.",
+  },
 ];
 
 export interface Config {
   host: string;
   port: number;
   authToken: string | undefined;
+  /** Every bearer token by caller name: MCP_AUTH_TOKEN as "default", plus MCP_AUTH_TOKENS. */
+  authTokens: ReadonlyMap<string, string>;
   authTokenSecretArn: string | undefined;
   authTokenSsmParameter: string | undefined;
   allowInsecure: boolean;
@@ -204,6 +234,13 @@ export interface Config {
   kernelPreload: string[];
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   workspace: WorkspaceConfig;
+  kernels: KernelLimits;
+}
+
+export interface KernelLimits {
+  maxKernels: number;
+  idleSeconds: number;
+  spares: number;
 }
 
 export interface WorkspaceConfig {
@@ -252,10 +289,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `KERNEL_ENV_PASSTHROUGH may not name ${forbidden.join(", ")}: AWS credentials, the Lambda runtime API and our own secrets never reach the kernel.`,
     );
   }
+  const authTokens = namedTokens(e.MCP_AUTH_TOKENS ?? "", "MCP_AUTH_TOKENS");
+  if (e.MCP_AUTH_TOKEN !== undefined) {
+    if (authTokens.has(DEFAULT_CALLER)) {
+      throw new ConfigError('MCP_AUTH_TOKENS names "default", which MCP_AUTH_TOKEN already is; keep one of them.');
+    }
+    if ([...authTokens.values()].includes(e.MCP_AUTH_TOKEN)) {
+      throw new ConfigError("MCP_AUTH_TOKEN is also one of the MCP_AUTH_TOKENS; give every caller its own token.");
+    }
+    authTokens.set(DEFAULT_CALLER, e.MCP_AUTH_TOKEN);
+  }
   return {
     host: e.HOST,
     port: e.PORT,
     authToken: e.MCP_AUTH_TOKEN,
+    authTokens,
     authTokenSecretArn: e.MCP_AUTH_TOKEN_SECRET_ARN,
     authTokenSsmParameter: e.MCP_AUTH_TOKEN_SSM_PARAMETER,
     allowInsecure: e.MCP_ALLOW_INSECURE,
@@ -284,7 +332,48 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       presignExpiresSeconds: e.MCP_PRESIGN_EXPIRES_SECONDS,
       pipTimeoutSeconds: e.MCP_PIP_TIMEOUT_SECONDS,
     },
+    kernels: {
+      maxKernels: e.MCP_MAX_KERNELS,
+      idleSeconds: e.MCP_KERNEL_IDLE_SECONDS,
+      spares: Math.min(e.MCP_SPARE_KERNELS, e.MCP_MAX_KERNELS - 1),
+    },
   };
+}
+
+/**
+ * Parses `name=token,name=token`. Messages name the entry by position and name, never the token.
+ */
+export function namedTokens(text: string, source: string): Map<string, string> {
+  const tokens = new Map<string, string>();
+  const seen = new Set<string>();
+  const entries = text.split(",").map((s) => s.trim()).filter(Boolean);
+  entries.forEach((entry, i) => {
+    const eq = entry.indexOf("=");
+    const name = eq < 0 ? "" : entry.slice(0, eq).trim();
+    const token = eq < 0 ? "" : entry.slice(eq + 1).trim();
+    addNamedToken(tokens, seen, name, token, `${source} entry ${i + 1}`);
+  });
+  return tokens;
+}
+
+/** Adds one named token, refusing bad names, empty or shared tokens; used for every token source. */
+export function addNamedToken(
+  tokens: Map<string, string>,
+  seen: Set<string>,
+  name: string,
+  token: string,
+  where: string,
+): void {
+  if (!TOKEN_NAME.test(name)) {
+    throw new ConfigError(
+      `${where}: the name ${JSON.stringify(name.slice(0, 70))} is not valid; names are 1-64 of a-z, 0-9 and -, not starting with id-, as in name=token.`,
+    );
+  }
+  if (token === "") throw new ConfigError(`${where}: the token of ${name} is empty.`);
+  if (tokens.has(name)) throw new ConfigError(`${where}: ${name} is named twice.`);
+  if (seen.has(token)) throw new ConfigError(`${where}: ${name} has the same token as another name.`);
+  tokens.set(name, token);
+  seen.add(token);
 }
 
 /** Names that must never be copied into the kernel's environment. */

@@ -7,17 +7,17 @@ import {
   UnsupportedEventError,
   MalformedEventError,
 } from "@jupyter-mcp/event-adapter";
-import { resolveAuthToken } from "./auth-token.js";
+import { resolveAuthTokens } from "./auth-token.js";
 import { loadConfig } from "./config.js";
 import { budgetFor } from "./lambda-budget.js";
 import { createLogger } from "./log.js";
 import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
-import { createJupyterServer } from "./jupyter/create.js";
+import { createKernelPool } from "./kernel/create.js";
 import type { Runtime } from "./runtime.js";
 import { callerIdentity } from "./workspace/identity.js";
 
-// Lambda entry: `handler` in dist/lambda.js. Jupyter and the kernel start at module scope, inside
-// Lambda's init phase, and are reused for as long as the container stays warm.
+// Lambda entry: `handler` in dist/lambda.js. The first kernel starts at module scope, inside
+// Lambda's init phase, and kernels are reused for as long as the container stays warm.
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 quietLibraryChatter(config.logLevel);
@@ -41,33 +41,25 @@ async function init(): Promise<Ready> {
     log.error("init failed", { error: NO_TOKEN });
     return { error: NO_TOKEN, permanent: true };
   }
-  // Jupyter boots while the token is fetched and the MCP SDK and @jupyterlab/services load.
-  const jupyter = createJupyterServer(config, (message) => log.warn(message));
-  const booting = jupyter.ensureRunning();
-  booting.catch(() => undefined);
+  // The first kernel launches while the token is fetched and the MCP SDK loads.
+  const kernels = await createKernelPool(config, log);
+  kernels.warmSpares().catch(() => undefined);
   try {
-    const [authToken, { createRuntime }] = await Promise.all([
-      resolveAuthToken(config),
+    const [authTokens, { createRuntime }] = await Promise.all([
+      resolveAuthTokens(config),
       import("./runtime.js"),
     ]);
-    if (!authToken && !config.allowInsecure) throw new Error(NO_TOKEN);
-    await booting;
-    const runtime = createRuntime({ ...config, authToken }, log, { loopbackOnly: false, jupyter });
-    // The kernel warms while the workspace is restored from S3 (when a bucket is configured).
-    await Promise.all([
-      runtime.session.warm(),
-      runtime.workspace.bind(undefined).catch((err: unknown) =>
-        // Retried by the first call, which answers 503 if S3 is still unreachable.
-        log.error("workspace restore failed", { error: (err as Error).message }),
-      ),
-    ]);
+    if (authTokens.size === 0 && !config.allowInsecure) throw new Error(NO_TOKEN);
+    const runtime = createRuntime({ ...config, authTokens }, log, { loopbackOnly: false, kernels });
+    // The first kernel warms while the workspace is restored from S3 (when a bucket is configured).
+    await runtime.warm();
     log.info("init", {
       durationMs: Math.round(performance.now() - started),
-      auth: authToken ? "bearer" : "front-door",
+      auth: authTokens.size > 0 ? "bearer" : "front-door",
     });
     return { runtime };
   } catch (err) {
-    await jupyter.stop().catch(() => undefined);
+    await kernels.close().catch(() => undefined);
     const error = err instanceof Error ? err.message : String(err);
     log.error("init failed", { error });
     return { error };
@@ -86,16 +78,16 @@ export async function handler(event: unknown, context: Context): Promise<unknown
 
     const ping = parseKeepWarm(event);
     if (ping) {
-      if (runtime) await runtime.session.warm();
+      if (runtime) await runtime.warm();
       // Holding concurrent pings a moment makes Lambda spread them over distinct containers.
       if (ping.concurrency > 1) await new Promise((r) => setTimeout(r, 150));
       line.route = "keep-warm";
       line.status = runtime ? 200 : 503;
-      line.kernel = runtime?.session.status().state ?? "unavailable";
+      line.kernels = runtime?.kernels.liveCount() ?? 0;
       return {
         warmed: runtime !== undefined,
         source: ping.source,
-        kernel: line.kernel,
+        kernels: line.kernels,
         ...(ready.error ? { error: ready.error } : {}),
       };
     }
@@ -115,7 +107,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
           { status: 503 },
         );
     line.status = response.status;
-    line.kernel = runtime?.session.status().state ?? "unavailable";
+    line.kernels = runtime?.kernels.liveCount() ?? 0;
     return await toLambdaResult(response, event);
   } catch (err) {
     if (err instanceof UnsupportedEventError || err instanceof MalformedEventError) {
@@ -139,7 +131,7 @@ function withIdentity(identity: string | undefined): { identity?: string } {
   return identity === undefined ? {} : { identity };
 }
 
-/** Stops the kernel and the Jupyter server; Lambda sends SIGTERM before it retires a container. */
+/** Stops every kernel; Lambda sends SIGTERM before it retires a container. */
 export async function shutdown(): Promise<void> {
   await ready.runtime?.stop();
   ready = {};

@@ -1,118 +1,132 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { callerDirs, callerKey } from "./callers.js";
 import { isLoopbackHost, type Config } from "./config.js";
-import { createApp, type FetchHandler, type RequestContext } from "./http/app.js";
-import { bearerMatches } from "./http/auth.js";
-import { KernelSession } from "./jupyter/kernel-session.js";
-import { createJupyterServer } from "./jupyter/create.js";
+import { createApp, type BoundCaller, type FetchHandler } from "./http/app.js";
 import { kernelEnvironment, stateDirs } from "./jupyter/environment.js";
-import type { JupyterServer } from "./jupyter/server-process.js";
+import type { KernelPool } from "./kernel/pool.js";
 import type { Logger } from "./log.js";
-import { kernelPathHook } from "./workspace/packages.js";
 import { S3WorkspaceStore } from "./workspace/s3-sync.js";
 import { Workspace } from "./workspace/workspace.js";
 
-/** What an entry knows about a request beyond the Request: its budget, and who the front door says called. */
-export interface RuntimeRequestContext extends RequestContext {
-  /** The caller as the front door authenticated it (JWT sub, IAM ARN); selects the S3 workspace. */
-  identity?: string;
-}
+export type { RequestContext as RuntimeRequestContext } from "./http/app.js";
 
-/** Everything one process runs: the Jupyter server (ours or attached), one kernel session, the app. */
+/** Everything one process runs: a kernel per caller, a workspace per caller, the app. */
 export interface Runtime {
-  jupyter: JupyterServer;
-  session: KernelSession;
-  workspace: Workspace;
-  app: (request: Request, context?: RuntimeRequestContext) => Promise<Response>;
+  kernels: KernelPool;
+  app: FetchHandler;
+  /** The caller's workspace (made on first use). */
+  workspace(identity: string | undefined): Workspace;
+  /**
+   * Gets the first call's kernel ready (init, keep-warm pings): the only caller's kernel when the
+   * tokens name one caller, else spare kernels; and restores that caller's files from S3.
+   */
+  warm(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export function createRuntime(
   config: Config,
   log: Logger,
-  options: { loopbackOnly?: boolean; jupyter?: JupyterServer } = {},
+  options: { loopbackOnly?: boolean; kernels: KernelPool },
 ): Runtime {
-  const jupyter = options.jupyter ?? createJupyterServer(config, (message) => log.warn(message));
-  const session = new KernelSession(jupyter, {
-    kernelName: config.kernelName,
-    maxOutputChars: config.limits.maxOutputChars,
-    preload: config.kernelPreload,
-    log: (message) => log.info(message),
-  });
-  const workspace = createWorkspace(config, jupyter, log);
-  const inner = createApp({
-    session,
-    config,
+  const { kernels } = options;
+  const authTokens = tokensOf(config);
+  const store = createStore(config, log);
+  const workspaces = new Map<string, Workspace>();
+  const workspace = (identity: string | undefined): Workspace => {
+    const key = callerKey(identity);
+    let found = workspaces.get(key);
+    if (!found) {
+      found = createWorkspace(config, key, store, log);
+      workspaces.set(key, found);
+    }
+    return found;
+  };
+
+  const bindCaller = async (identity: string | undefined): Promise<BoundCaller> => {
+    const files = workspace(identity);
+    let release: () => void;
+    try {
+      release = await files.acquire(identity);
+    } catch (err) {
+      log.error("workspace restore failed", { error: (err as Error).message });
+      throw new Error(`The workspace could not be restored from S3: ${(err as Error).message}`);
+    }
+    return {
+      session: kernels.session(callerKey(identity)),
+      workspace: files,
+      async release() {
+        await files
+          .sync()
+          .catch((err: unknown) => log.error("workspace sync failed", { error: (err as Error).message }));
+        release();
+      },
+    };
+  };
+
+  const app = createApp({
+    config: { ...config, authTokens },
+    bindCaller,
     loopbackOnly: options.loopbackOnly ?? isLoopbackHost(config.host),
     log,
   });
-  const app = async (request: Request, context: RuntimeRequestContext = {}): Promise<Response> => {
-    const { identity, ...rest } = context;
-    // Only authenticated MCP calls bind or sync the workspace; the app answers everything else.
-    const authenticated =
-      identity !== undefined ||
-      config.authToken === undefined ||
-      bearerMatches(request.headers.get("authorization"), config.authToken);
-    if (request.method !== "POST" || !authenticated) return inner(request, rest);
-    let release: () => void;
-    try {
-      release = await workspace.acquire(identity);
-    } catch (err) {
-      log.error("workspace restore failed", { error: (err as Error).message });
-      return Response.json(
-        {
-          error: "workspace_unavailable",
-          message: `The workspace could not be restored from S3: ${(err as Error).message}`,
-        },
-        { status: 503 },
-      );
-    }
-    try {
-      return await inner(request, { ...rest, workspace });
-    } finally {
-      await workspace
-        .sync()
-        .catch((err: unknown) => log.error("workspace sync failed", { error: (err as Error).message }));
-      release();
-    }
-  };
+  // With one token (or none) there is one caller, known before anyone calls.
+  const onlyCaller = authTokens.size <= 1 ? ([...authTokens.keys()][0] ?? "default") : undefined;
   return {
-    jupyter,
-    session,
+    kernels,
+    app,
     workspace,
-    app: app satisfies FetchHandler,
+    async warm() {
+      if (onlyCaller === undefined) return kernels.warmSpares();
+      const identity = onlyCaller === "default" ? undefined : `token:${onlyCaller}`;
+      await Promise.all([
+        kernels.session(onlyCaller).warm(),
+        workspace(identity)
+          .bind(identity)
+          .catch((err: unknown) =>
+            // Retried by the first call, which answers 503 if S3 is still unreachable.
+            log.error("workspace restore failed", { error: (err as Error).message }),
+          ),
+      ]);
+    },
     async stop() {
-      await workspace.sync().catch(() => undefined);
-      await session.shutdown();
-      await jupyter.stop();
+      await Promise.all([...workspaces.values()].map((w) => w.sync().catch(() => undefined)));
+      await kernels.close();
     },
   };
 }
 
-function createWorkspace(config: Config, jupyter: JupyterServer, log: Logger): Workspace {
-  const dirs = stateDirs(config.stateRoot);
-  // The kernel (ours) finds install_package's packages through an IPython startup file.
-  const startup = path.join(dirs.ipython, "profile_default", "startup");
-  mkdirSync(startup, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(startup, "00-jupyter-mcp-site-packages.py"), kernelPathHook(dirs.sitePackages));
-  const { bucket, prefix, s3Endpoint, presignExpiresSeconds, pipTimeoutSeconds } = config.workspace;
+function tokensOf(config: Config): ReadonlyMap<string, string> {
+  if (config.authTokens.size > 0) return config.authTokens;
+  return config.authToken ? new Map([["default", config.authToken]]) : new Map();
+}
+
+function createStore(config: Config, log: Logger): S3WorkspaceStore | undefined {
+  const { bucket, prefix, s3Endpoint, presignExpiresSeconds } = config.workspace;
+  if (!bucket) return undefined;
+  return new S3WorkspaceStore({
+    bucket,
+    prefix,
+    presignExpiresSeconds,
+    ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
+    log: (message, fields) => log.warn(message, fields),
+  });
+}
+
+function createWorkspace(
+  config: Config,
+  key: string,
+  store: S3WorkspaceStore | undefined,
+  log: Logger,
+): Workspace {
+  const dirs = callerDirs(config.stateRoot, key);
   return new Workspace({
-    root: jupyter.workDir ?? dirs.work,
+    root: dirs.workDir,
     sitePackages: dirs.sitePackages,
     python: config.python,
-    pipTimeoutSeconds,
-    kernelEnv: kernelEnvironment(process.env, dirs, config.kernelEnvPassthrough),
-    ...(bucket
-      ? {
-          store: new S3WorkspaceStore({
-            bucket,
-            prefix,
-            presignExpiresSeconds,
-            ...(s3Endpoint ? { endpoint: s3Endpoint } : {}),
-            log: (message, fields) => log.warn(message, fields),
-          }),
-        }
-      : {}),
-    log: (message, fields) => log.info(message, fields),
+    pipTimeoutSeconds: config.workspace.pipTimeoutSeconds,
+    // pip runs with the kernel's scrubbed environment, with the caller's HOME.
+    kernelEnv: { ...kernelEnvironment(process.env, stateDirs(config.stateRoot), config.kernelEnvPassthrough), HOME: dirs.home },
+    ...(store ? { store } : {}),
+    log: (message, fields) => log.info(message, { caller: key, ...fields }),
   });
 }

@@ -1,5 +1,5 @@
 import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
-import { createJupyterServer } from "./jupyter/create.js";
+import { createKernelPool } from "./kernel/create.js";
 import { createLogger } from "./log.js";
 import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
 
@@ -19,14 +19,14 @@ const log = createLogger(config.logLevel);
 quietLibraryChatter(config.logLevel);
 ignoreLibraryCancellations((message) => log.debug(message));
 
-// Jupyter boots while Node loads the MCP SDK and @jupyterlab/services: the two overlap.
-const secure = config.authToken !== undefined || isLoopbackHost(config.host) || config.allowInsecure;
-const jupyter = createJupyterServer(config, (message) => log.warn(message));
-if (secure) jupyter.ensureRunning().catch(() => undefined);
+// The first kernel launches while Node loads the MCP SDK: the two overlap.
+const secure = config.authTokens.size > 0 || isLoopbackHost(config.host) || config.allowInsecure;
+const kernels = await createKernelPool(config, log);
+if (secure) kernels.warmSpares().catch(() => undefined);
 
 try {
   const { startHttpServer } = await import("./http/node-server.js");
-  const running = await startHttpServer(config, log, jupyter);
+  const running = await startHttpServer(config, log, kernels);
   const shutdown = (signal: string) => {
     log.info("shutting down", { signal });
     const force = setTimeout(() => process.exit(1), 10_000);
@@ -40,6 +40,6 @@ try {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
 } catch (err) {
   log.error("could not start", { error: err instanceof Error ? err.message : String(err) });
-  await jupyter.stop();
+  await kernels.close();
   process.exit(1);
 }

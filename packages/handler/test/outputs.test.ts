@@ -1,6 +1,6 @@
-import { OutputCollector, stripAnsi, type IopubMessage } from "../src/jupyter/outputs.js";
+import { OutputCollector, stripAnsi, type IopubMessage } from "../src/kernel/outputs.js";
 import { executionToToolResult } from "../src/mcp/content.js";
-import type { ExecutionResult } from "../src/jupyter/execution.js";
+import type { ExecutionResult } from "../src/kernel/execution.js";
 
 const msg = (msg_type: string, content: Record<string, unknown>): IopubMessage => ({
   header: { msg_type },

@@ -1,9 +1,11 @@
 import type { Config } from "../config.js";
-import type { KernelSession } from "../jupyter/kernel-session.js";
-import { McpServerPool } from "../mcp/pool.js";
+import type { KernelSession } from "../kernel/session.js";
+import { McpServerPool, type CallerTools } from "../mcp/pool.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
-import { bearerMatches } from "./auth.js";
+import { tokenIdentity } from "../callers.js";
+import { bearerCaller } from "./auth.js";
 import { BodyTooLargeError, readBody } from "./body.js";
+import { invalidJsonRpc } from "./jsonrpc.js";
 import { isLoopbackRequest } from "./origin.js";
 import { jsonResponse, jsonRpcError } from "./responses.js";
 import type { Logger } from "../log.js";
@@ -11,43 +13,68 @@ import type { Workspace } from "../workspace/workspace.js";
 
 export type AppConfig = Pick<
   Config,
-  "authToken" | "limits" | "defaultTimeoutSeconds" | "maxTimeoutSeconds" | "maxBodyBytes" | "basePath"
->;
+  "limits" | "defaultTimeoutSeconds" | "maxTimeoutSeconds" | "maxBodyBytes" | "basePath"
+> & {
+  /** Bearer tokens by caller name; empty means no bearer auth (loopback, or the front door authenticates). */
+  authTokens: ReadonlyMap<string, string>;
+};
+
+/** One caller's kernel and files for the length of one request. */
+export interface BoundCaller {
+  session: KernelSession;
+  workspace: Workspace;
+  /** Called once the response is complete: syncs the caller's files, lets another request in. */
+  release(): Promise<void>;
+}
 
 export interface AppOptions {
-  session: KernelSession;
   config: AppConfig;
+  /** Gives a request its caller's kernel and workspace (restoring files from S3 on first use). */
+  bindCaller: (identity: string | undefined) => Promise<BoundCaller>;
   /** Reject requests whose Host or Origin is not loopback (DNS rebinding); set when bound to loopback. */
   loopbackOnly: boolean;
   log?: Logger;
 }
 
-/** Per-request facts the transport knows and the app cannot: how long the caller will wait. */
+/** Per-request facts the transport knows and the app cannot. */
 export interface RequestContext {
+  /** How long the caller will wait (front door or Lambda time left), when bounded. */
   budgetMs?: number;
-  /** The files this request's tools work on (the caller's workspace); the runtime supplies it. */
-  workspace?: Workspace;
+  /**
+   * The caller as the front door authenticated it (JWT iss+sub, IAM ARN, Lambda authorizer
+   * principal), read from the event by the Lambda entry. Never from a header a client can set.
+   */
+  identity?: string;
 }
 
 export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>;
 
 const MCP_PATHS = new Set(["/mcp", "/"]);
 
+export class CallerUnavailableError extends Error {
+  override name = "CallerUnavailableError";
+}
+
 /** The product's centre: every entry (Lambda, HTTP server, tests) drives this one function. */
 export function createApp(options: AppOptions): FetchHandler {
-  const { session, config } = options;
+  const { config } = options;
   const pool = new McpServerPool({
-    session,
     limits: config.limits,
     defaultTimeoutSeconds: config.defaultTimeoutSeconds,
     maxTimeoutSeconds: config.maxTimeoutSeconds,
   });
-  const authenticate = (request: Request): Response | undefined => {
-    if (config.authToken === undefined) return undefined;
-    if (bearerMatches(request.headers.get("authorization"), config.authToken)) return undefined;
+
+  /** The caller's identity, or a 401 response. A bearer token, when configured, is always required. */
+  const authenticate = (request: Request, context: RequestContext): { identity?: string } | Response => {
+    if (config.authTokens.size === 0) return context.identity === undefined ? {} : { identity: context.identity };
+    const name = bearerCaller(request.headers.get("authorization"), config.authTokens);
+    if (name !== undefined) {
+      const identity = context.identity ?? tokenIdentity(name);
+      return identity === undefined ? {} : { identity };
+    }
     return jsonResponse(
       401,
-      { error: "unauthorized", message: "Send the server's token as `Authorization: Bearer <token>`." },
+      { error: "unauthorized", message: "Send a token of this server as `Authorization: Bearer <token>`." },
       { "WWW-Authenticate": `Bearer realm="${SERVER_NAME}", error="invalid_token"` },
     );
   };
@@ -63,15 +90,11 @@ export function createApp(options: AppOptions): FetchHandler {
       const path = routePath(new URL(request.url).pathname, config.basePath);
       if (path === "/health") {
         if (request.method !== "GET" && request.method !== "HEAD") return methodNotAllowed("GET");
-        return jsonResponse(200, {
-          status: "ok",
-          name: SERVER_NAME,
-          version: SERVER_VERSION,
-          kernel: session.status(),
-        });
+        // Unauthenticated: whether the server is up, nothing about anyone's kernel.
+        return jsonResponse(200, { status: "ok", name: SERVER_NAME, version: SERVER_VERSION });
       }
-      const denied = authenticate(request);
-      if (denied) return denied;
+      const caller = authenticate(request, context);
+      if (caller instanceof Response) return caller;
       if (!MCP_PATHS.has(path)) {
         return jsonResponse(404, {
           error: "not_found",
@@ -79,7 +102,18 @@ export function createApp(options: AppOptions): FetchHandler {
         });
       }
       if (request.method !== "POST") return methodNotAllowed("POST");
-      return await handleMcp(request, context);
+      let bound: BoundCaller;
+      try {
+        bound = await options.bindCaller(caller.identity);
+      } catch (err) {
+        options.log?.error("caller unavailable", { error: (err as Error).message });
+        return jsonResponse(503, { error: "workspace_unavailable", message: (err as Error).message });
+      }
+      try {
+        return await handleMcp(request, { session: bound.session, workspace: bound.workspace, ...context });
+      } finally {
+        await bound.release();
+      }
     } catch (err) {
       options.log?.error("request failed", { error: err instanceof Error ? err.message : String(err) });
       return jsonResponse(500, {
@@ -89,7 +123,7 @@ export function createApp(options: AppOptions): FetchHandler {
     }
   };
 
-  async function handleMcp(request: Request, context: RequestContext): Promise<Response> {
+  async function handleMcp(request: Request, context: CallerTools & RequestContext): Promise<Response> {
     const contentType = request.headers.get("content-type");
     if (contentType !== null && !/^application\/(.+\+)?json\b/i.test(contentType)) {
       return jsonResponse(415, {
@@ -119,6 +153,9 @@ export function createApp(options: AppOptions): FetchHandler {
         `Parse error: the body is not valid JSON (${(err as Error).message}).`,
       );
     }
+
+    const invalid = invalidJsonRpc(parsedBody);
+    if (invalid) return jsonRpcError(400, -32600, invalid.message, invalid.id);
 
     return pool.handle(normalizeHeaders(request), parsedBody, context);
   }

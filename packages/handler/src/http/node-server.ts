@@ -2,7 +2,8 @@ import { getRequestListener } from "@hono/node-server";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost, type Config } from "../config.js";
-import type { JupyterServer } from "../jupyter/server-process.js";
+import { createKernelPool } from "../kernel/create.js";
+import type { KernelPool } from "../kernel/pool.js";
 import type { Logger } from "../log.js";
 import { createRuntime, type Runtime } from "../runtime.js";
 
@@ -17,29 +18,26 @@ export class InsecureBindError extends Error {
   override name = "InsecureBindError";
 }
 
+export function assertSecureBind(config: Config): void {
+  if (config.authTokens.size === 0 && !isLoopbackHost(config.host) && !config.allowInsecure) {
+    throw new InsecureBindError(
+      `Refusing to serve code execution on ${config.host} without MCP_AUTH_TOKEN or MCP_AUTH_TOKENS. Set one, bind HOST=127.0.0.1, or set MCP_ALLOW_INSECURE=1 if another layer authenticates.`,
+    );
+  }
+}
+
 /**
- * Serves the Fetch handler over Node's HTTP server (local and Fargate). Jupyter and the kernel start
- * before we listen, so the first call does not pay for them.
+ * Serves the Fetch handler over Node's HTTP server (local and Fargate). The first kernel starts
+ * before we listen, so the first call does not pay for it.
  */
 export async function startHttpServer(
   config: Config,
   log: Logger,
-  jupyter?: JupyterServer,
+  kernels?: KernelPool,
 ): Promise<RunningServer> {
-  if (!config.authToken && !isLoopbackHost(config.host) && !config.allowInsecure) {
-    throw new InsecureBindError(
-      `Refusing to serve code execution on ${config.host} without MCP_AUTH_TOKEN. Set MCP_AUTH_TOKEN, bind HOST=127.0.0.1, or set MCP_ALLOW_INSECURE=1 if another layer authenticates.`,
-    );
-  }
-  const runtime = createRuntime(config, log, jupyter ? { jupyter } : {});
-  // The kernel warms while the workspace is restored from S3 (when a bucket is configured).
-  await Promise.all([
-    runtime.session.warm(),
-    runtime.workspace.bind(undefined).catch((err: unknown) =>
-      // Retried by the first call, which answers 503 if S3 is still unreachable.
-      log.error("workspace restore failed", { error: (err as Error).message }),
-    ),
-  ]);
+  assertSecureBind(config);
+  const runtime = createRuntime(config, log, { kernels: kernels ?? (await createKernelPool(config, log)) });
+  await runtime.warm();
   const listener = getRequestListener(async (request) => {
     const started = performance.now();
     const response = await runtime.app(request);
@@ -60,7 +58,7 @@ export async function startHttpServer(
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  log.info("listening", { url: `${url}/mcp`, auth: config.authToken ? "bearer" : "none" });
+  log.info("listening", { url: `${url}/mcp`, auth: config.authTokens.size > 0 ? "bearer" : "none", callers: config.authTokens.size });
   return {
     url,
     runtime,

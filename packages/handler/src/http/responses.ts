@@ -5,7 +5,12 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   });
 }
 
-/** A JSON-RPC error for failures before the MCP server sees the message (no id is known then). */
-export function jsonRpcError(status: number, code: number, message: string): Response {
-  return jsonResponse(status, { jsonrpc: "2.0", error: { code, message }, id: null });
+/** A JSON-RPC error for failures before the MCP server sees the message (`id` when one is known). */
+export function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  id: string | number | null = null,
+): Response {
+  return jsonResponse(status, { jsonrpc: "2.0", error: { code, message }, id });
 }

@@ -1,8 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { OutputLimits } from "../config.js";
-import type { ExecutionResult } from "../jupyter/execution.js";
-import type { MimeBundle, Output } from "../jupyter/outputs.js";
+import type { ExecutionResult } from "../kernel/execution.js";
+import type { MimeBundle, Output } from "../kernel/outputs.js";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
 

@@ -1,10 +1,18 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { KernelSession } from "../kernel/session.js";
 import type { Workspace } from "../workspace/workspace.js";
+import { invalidParamsResponse } from "./call-check.js";
 import { createMcpServer } from "./server.js";
 import type { ToolContext } from "./tools/context.js";
 
-export type BaseToolContext = Omit<ToolContext, "budgetMs">;
+export type BaseToolContext = Omit<ToolContext, "budgetMs" | "session" | "workspace">;
+
+/** The caller's own kernel and files, for one request. */
+export interface CallerTools {
+  session: KernelSession;
+  workspace: Workspace;
+}
 
 interface Pooled {
   server: McpServer;
@@ -28,28 +36,34 @@ export class McpServerPool {
   async handle(
     request: Request,
     parsedBody: unknown,
-    perRequest: { budgetMs?: number; workspace?: Workspace },
+    perRequest: CallerTools & { budgetMs?: number },
   ): Promise<Response> {
     const entry = this.idle.pop() ?? this.create();
     entry.ctx.budgetMs = perRequest.budgetMs;
-    // The runtime hands each request its caller's workspace (see runtime.ts).
-    entry.ctx.workspace = perRequest.workspace ?? this.base.workspace;
+    // Each request works on its own caller's kernel and files (see runtime.ts).
+    entry.ctx.session = perRequest.session;
+    entry.ctx.workspace = perRequest.workspace;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
     try {
+      // Bad params get -32602 naming the field, not the SDK's -32603 or isError (call-check.ts).
+      const invalid = invalidParamsResponse(parsedBody, entry.server);
+      if (invalid) return invalid;
       await entry.server.connect(transport);
       return await transport.handleRequest(request, { parsedBody });
     } finally {
       await entry.server.close();
       entry.ctx.workspace = undefined;
+      entry.ctx.session = undefined as unknown as KernelSession;
       if (this.idle.length < this.maxIdle) this.idle.push(entry);
     }
   }
 
   private create(): Pooled {
-    const ctx: ToolContext = { ...this.base };
+    // session is set per request before any tool can run.
+    const ctx: ToolContext = { ...this.base, session: undefined as unknown as KernelSession };
     return { server: createMcpServer(ctx), ctx };
   }
 }

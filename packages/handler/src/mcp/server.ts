@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { recordToolSchemas } from "./call-check.js";
 import type { ToolContext } from "./tools/context.js";
 import { registerExecuteCode } from "./tools/execute-code.js";
 import { registerGetExecutionOutput } from "./tools/get-execution-output.js";
@@ -20,7 +21,7 @@ import { registerReadNotebook } from "./tools/read-notebook.js";
 export const SERVER_NAME = "jupyter-mcp";
 export const SERVER_VERSION = "0.1.0";
 
-const INSTRUCTIONS = `A persistent Python (IPython) kernel. Use execute_code to run code; variables and imports
+const INSTRUCTIONS = `A persistent Python (IPython) kernel of your own (other callers have theirs). Use execute_code to run code; variables and imports
 persist between calls, so build results step by step. matplotlib figures come back as PNG images
 (no plt.show() needed beyond what you would do in a notebook). Long cells: pass timeout (seconds);
 on expiry the cell is interrupted and variables are kept. If a call returns status "running" with an
@@ -40,6 +41,7 @@ export function createMcpServer(ctx: ToolContext): McpServer {
     { name: SERVER_NAME, version: SERVER_VERSION },
     { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
   );
+  recordToolSchemas(server);
   registerExecuteCode(server, ctx);
   registerGetExecutionOutput(server, ctx);
   registerGetKernelStatus(server, ctx);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Output } from "../jupyter/outputs.js";
+import type { Output } from "../kernel/outputs.js";
 
 /** nbformat v4 (minor 5: cells carry ids), the subset we read, write and validate. */
 export type MultilineString = string | string[];
@@ -98,10 +98,39 @@ export function parseNotebook(text: string, name = "the notebook"): Notebook {
   return value;
 }
 
+/**
+ * How deep a notebook's JSON may nest. JSON.parse copes with any depth, but JSON.stringify (every
+ * response and save) and structuredClone recurse and overflow the stack a few thousand levels down.
+ * Jupyter's own Python json stops near 1000, so no real notebook or kernel output comes close.
+ */
+export const MAX_NOTEBOOK_DEPTH = 1000;
+
+/** Throws when `value` nests deeper than MAX_NOTEBOOK_DEPTH; iterative, so depth cannot crash it. */
+export function checkNotebookDepth(value: unknown, name = "the notebook"): void {
+  const stack: { value: unknown; depth: number; top: string }[] = [{ value, depth: 0, top: "" }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (typeof item.value !== "object" || item.value === null) continue;
+    if (item.depth >= MAX_NOTEBOOK_DEPTH) {
+      throw new NotebookFormatError(
+        `${name} is nested deeper than ${MAX_NOTEBOOK_DEPTH} levels${item.top ? ` (in "${item.top}")` : ""}; ` +
+          "no real notebook is, so it is refused: fix or recreate the file (create_notebook).",
+      );
+    }
+    // Only containers are pushed: the many strings of a large notebook cost one typeof each.
+    const entries = Array.isArray(item.value) ? item.value.entries() : Object.entries(item.value);
+    for (const [key, child] of entries) {
+      if (typeof child === "object" && child !== null) {
+        stack.push({ value: child, depth: item.depth + 1, top: item.top || String(key) });
+      }
+    }
+  }
+}
+
 export function validateNotebook(value: unknown, name = "the notebook"): asserts value is Notebook {
   const fail = (where: string, what: string): never => {
     throw new NotebookFormatError(`${name} is not an nbformat 4 notebook: ${where} ${what}.`);
   };
+  checkNotebookDepth(value, name);
   if (!isObject(value)) return fail("the document", "must be a JSON object");
   if (value.nbformat !== 4) fail("nbformat", `must be 4 (found ${JSON.stringify(value.nbformat)})`);
   if (
@@ -248,5 +277,7 @@ export function summarizeOutput(output: NotebookOutput): Record<string, unknown>
 }
 
 export function serializeNotebook(notebook: Notebook): string {
+  // Kernel outputs saved by execute_cell are not parsed first: check before JSON.stringify recurses.
+  checkNotebookDepth(notebook);
   return `${JSON.stringify(notebook, null, 1)}\n`;
 }

@@ -62,7 +62,7 @@ export async function installPackage(spec: string, options: InstallOptions): Pro
     throw new PackageInstallError(
       `pip is not available to ${options.python}. Install it in the image or host with ` +
         "`apt-get install -y python3-pip` (Debian) and try again.",
-      pip.output,
+      hidePaths(pip.output, options),
     );
   }
   await mkdir(options.target, { recursive: true, mode: 0o700 });
@@ -84,7 +84,7 @@ export async function installPackage(spec: string, options: InstallOptions): Pro
     spec,
   ];
   const result = await run(options.python, args, options.env, options.timeoutMs ?? 300_000);
-  const tail = result.output.trim().split("\n").slice(-15).join("\n");
+  const tail = hidePaths(result.output, options).trim().split("\n").slice(-15).join("\n");
   if (result.code === 0) return { spec, target: options.target, output: tail };
   if (result.timedOut) {
     throw new PackageInstallError(`pip did not finish installing ${spec} in time and was stopped.`, tail);
@@ -98,6 +98,14 @@ export async function installPackage(spec: string, options: InstallOptions): Pro
     );
   }
   throw new PackageInstallError(`pip could not install ${spec} (exit code ${result.code}).`, tail);
+}
+
+/** pip's output names the target and HOME, both under the state root: the caller sees them by name. */
+function hidePaths(output: string, options: InstallOptions): string {
+  let text = output.split(options.target).join("<site-packages>");
+  const home = options.env.HOME;
+  if (home && home.length > 1) text = text.split(home).join("~");
+  return text;
 }
 
 function run(

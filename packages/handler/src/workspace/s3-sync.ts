@@ -7,13 +7,14 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { checkRelativePath, WorkspacePathError } from "./paths.js";
+import { callerKey } from "../callers.js";
+import { checkRelativePath, isWriteTempName, WorkspacePathError } from "./paths.js";
 
 /**
  * Mirrors one local directory to s3://bucket/<prefix>files/<caller>/ and back. No MCP in here: it
@@ -65,10 +66,9 @@ export function s3ClientFor(options: { endpoint?: string }): S3Client {
   return new S3Client(config);
 }
 
-/** The key segment of one caller: "default" without an identity, else a hash that names nobody. */
+/** The key segment of one caller: the same key that names its kernel and directories. */
 export function callerSegment(identity: string | undefined): string {
-  if (identity === undefined || identity === "") return "default";
-  return `id-${createHash("sha256").update(identity).digest("hex").slice(0, 32)}`;
+  return callerKey(identity);
 }
 
 export class S3WorkspaceStore {
@@ -254,7 +254,8 @@ async function walk(root: string, relative: string, into: Map<string, Entry>): P
     // Symlinks are never followed or uploaded: they could point anywhere on the machine.
     if (dirent.isDirectory()) {
       if (!SKIPPED_DIRS.has(dirent.name)) await walk(root, child, into);
-    } else if (dirent.isFile()) {
+    } else if (dirent.isFile() && !isWriteTempName(dirent.name)) {
+      // Temporary files of atomic writes are skipped: half a file must never reach S3.
       const info = await lstat(path.join(dir, dirent.name)).catch(() => undefined);
       if (info?.isFile()) into.set(child, { size: info.size, mtimeMs: info.mtimeMs });
     }
@@ -265,7 +266,7 @@ function safeRelative(keyTail: string): string | undefined {
   try {
     const relative = checkRelativePath(keyTail);
     if (relative === "" || relative !== keyTail) return undefined;
-    if (relative.split("/").some((s) => SKIPPED_DIRS.has(s))) return undefined;
+    if (relative.split("/").some((s) => SKIPPED_DIRS.has(s) || isWriteTempName(s))) return undefined;
     return relative;
   } catch {
     return undefined;

@@ -1,9 +1,9 @@
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
 import { lstat } from "node:fs/promises";
-import type { ExecutionResult } from "../jupyter/execution.js";
+import type { ExecutionResult } from "../kernel/execution.js";
 import { NotebookFormatError, parseNotebook, serializeNotebook, type Notebook } from "./notebook.js";
 import { PackageInstallError, PackageSpecError } from "./packages.js";
-import { WorkspacePathError, type ResolvedPath } from "./paths.js";
+import { describeFileError, WorkspacePathError, type ResolvedPath } from "./paths.js";
 import type { PresignedLink } from "./s3-sync.js";
 import { FileTooLargeError, type Workspace } from "./workspace.js";
 
@@ -34,9 +34,11 @@ export function toolError(err: unknown): CallToolResult {
     const text = err.output ? `${err.message}\n\npip said:\n${err.output}` : err.message;
     return { content: [{ type: "text", text }], isError: true };
   }
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOENT" || code === "EACCES" || code === "EISDIR" || code === "ENOTDIR" || code === "ELOOP") {
-    return { content: [{ type: "text", text: `File error: ${(err as Error).message}` }], isError: true };
+  // Any other file-system error: Node's message would show the absolute server path, so say what
+  // happened without it (the workspace methods already name the caller's path where they can).
+  const described = describeFileError(err);
+  if (described !== undefined) {
+    return { content: [{ type: "text", text: `File error: ${described}` }], isError: true };
   }
   throw err;
 }

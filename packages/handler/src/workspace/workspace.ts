@@ -1,7 +1,14 @@
 import { constants } from "node:fs";
-import { lstat, mkdir, open, readdir, rm } from "node:fs/promises";
+import { link, lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { resolveWorkspacePath, WorkspacePathError, type ResolvedPath } from "./paths.js";
+import {
+  isWriteTempName,
+  onPath,
+  resolveWorkspacePath,
+  WorkspacePathError,
+  writeTempName,
+  type ResolvedPath,
+} from "./paths.js";
 import type { PresignedLink, S3Mirror, S3WorkspaceStore, SyncReport } from "./s3-sync.js";
 
 export interface WorkspaceOptions {
@@ -121,7 +128,7 @@ export class Workspace {
 
   async resolve(input: string): Promise<ResolvedPath> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    return resolveWorkspacePath(this.root, input);
+    return onPath(input, () => resolveWorkspacePath(this.root, input));
   }
 
   async readText(
@@ -135,7 +142,9 @@ export class Workspace {
     if (info.size > maxBytes) {
       throw new FileTooLargeError(resolved, info.size, maxBytes);
     }
-    const handle = await open(resolved.absolute, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const handle = await onPath(resolved.relative, () =>
+      open(resolved.absolute, constants.O_RDONLY | constants.O_NOFOLLOW),
+    );
     try {
       return { path: resolved, text: await handle.readFile("utf8"), size: info.size };
     } finally {
@@ -143,33 +152,40 @@ export class Workspace {
     }
   }
 
-  /** Writes a file without following a symlink at its name; creates missing parent directories. */
+  /**
+   * Writes a file without following a symlink at its name; creates missing parent directories. The
+   * text goes to a hidden temporary file beside the target, is fsynced, and is renamed over the
+   * target: readers, S3 sync and a writer killed mid-way see the old file or the new one, never a
+   * torn or empty one, and a hard link at the target (to a file outside) is replaced, not written through.
+   */
   async writeText(input: string, text: string, options: { exclusive?: boolean } = {}): Promise<ResolvedPath> {
     const resolved = await this.resolve(input);
     if (resolved.relative === "") throw new WorkspacePathError("Give a file name, not the workspace itself.");
-    await mkdir(path.dirname(resolved.absolute), { recursive: true });
+    const dir = path.dirname(resolved.absolute);
+    await onPath(resolved.relative, () => mkdir(dir, { recursive: true }));
     // Parents were created after the check: check again that nothing moved the target out.
     const again = await this.resolve(resolved.relative);
-    const flags =
-      constants.O_WRONLY |
-      constants.O_CREAT |
-      constants.O_TRUNC |
-      constants.O_NOFOLLOW |
-      (options.exclusive ? constants.O_EXCL : 0);
-    let handle;
+    const existing = await lstat(again.absolute).catch(() => undefined);
+    if (existing?.isDirectory()) throw new WorkspacePathError(`${again.relative} is a directory.`);
+    if (existing?.isSymbolicLink())
+      throw new WorkspacePathError(`${again.relative} is a symbolic link; refused.`);
+    if (existing && options.exclusive) throw new WorkspacePathError(`${again.relative} already exists.`);
+    const temp = path.join(path.dirname(again.absolute), writeTempName(path.basename(again.absolute)));
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const handle = await onPath(again.relative, () => open(temp, flags, 0o644));
     try {
-      handle = await open(again.absolute, flags, 0o644);
+      try {
+        await handle.writeFile(text, "utf8");
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await onPath(again.relative, () =>
+        options.exclusive ? placeNew(temp, again.absolute) : rename(temp, again.absolute),
+      );
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EEXIST") throw new WorkspacePathError(`${again.relative} already exists.`);
-      if (code === "ELOOP") throw new WorkspacePathError(`${again.relative} is a symbolic link; refused.`);
-      if (code === "EISDIR") throw new WorkspacePathError(`${again.relative} is a directory.`);
+      await rm(temp, { force: true }).catch(() => undefined);
       throw err;
-    }
-    try {
-      await handle.writeFile(text, "utf8");
-    } finally {
-      await handle.close();
     }
     return again;
   }
@@ -180,7 +196,12 @@ export class Workspace {
     if (!info) throw new WorkspacePathError(`${resolved.relative || "."} does not exist in the workspace.`);
     if (!info.isDirectory()) throw new WorkspacePathError(`${resolved.relative} is not a directory.`);
     const entries: FileEntry[] = [];
-    for (const dirent of await readdir(resolved.absolute, { withFileTypes: true })) {
+    const dirents = await onPath(resolved.relative || ".", () =>
+      readdir(resolved.absolute, { withFileTypes: true }),
+    );
+    for (const dirent of dirents) {
+      // A write in flight (or one a kill interrupted) is not a file of the caller's.
+      if (isWriteTempName(dirent.name)) continue;
       const rel = resolved.relative ? `${resolved.relative}/${dirent.name}` : dirent.name;
       const stat = await lstat(path.join(resolved.absolute, dirent.name)).catch(() => undefined);
       if (!stat) continue;
@@ -238,6 +259,22 @@ export class FileTooLargeError extends Error {
   ) {
     super(`${path.relative} is ${size} bytes, more than the ${limit} bytes one response may carry.`);
   }
+}
+
+/** Moves `temp` to `target` only if nothing is there: link() never replaces, unlike rename(). */
+async function placeNew(temp: string, target: string): Promise<void> {
+  try {
+    await link(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // File systems without hard links: check, then rename (a racing creator could still lose).
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
+    if (await lstat(target).catch(() => undefined))
+      throw Object.assign(new Error("exists"), { code: "EEXIST" });
+    await rename(temp, target);
+    return;
+  }
+  await rm(temp, { force: true });
 }
 
 async function emptyDirectory(dir: string): Promise<void> {

@@ -65,7 +65,7 @@ export const PROBE = [
   "        except OSError:",
   "            continue",
   "        names = [kv.split(b'=', 1)[0].decode() for kv in env.split(b'\\0') if b'=' in kv]",
-  "        found += [f'{pid}:{n}' for n in names if n in ('AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'MCP_AUTH_TOKEN') or n.startswith('AWS_CONTAINER_')]",
+  "        found += [f'{pid}:{n}' for n in names if n in ('AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'MCP_AUTH_TOKEN', 'MCP_AUTH_TOKENS') or n.startswith('AWS_CONTAINER_')]",
   "    return found",
   "print(json.dumps({",
   "  'uid': os.getuid(),",
@@ -76,6 +76,26 @@ export const PROBE = [
   "  'proc_env_leaks': proc_leaks(),",
   "}))",
 ].join("\n");
+
+/**
+ * Code that lists the processes whose exec environment holds any of `values` (whatever the
+ * variable's name). The values travel in the code, which lives in the kernel's memory only.
+ */
+export function environValueProbe(values: string[]): string {
+  return [
+    "import os, json",
+    `needles = [v.encode() for v in ${JSON.stringify(values)}]`,
+    "pids = []",
+    "for pid in filter(str.isdigit, os.listdir('/proc')):",
+    "    try:",
+    "        env = open(f'/proc/{pid}/environ', 'rb').read()",
+    "    except OSError:",
+    "        continue",
+    "    if any(n in env for n in needles):",
+    "        pids.append(int(pid))",
+    "print(json.dumps({'pids': pids}))",
+  ].join("\n");
+}
 
 export function lastJsonLine(text: string): Record<string, unknown> {
   const line = text

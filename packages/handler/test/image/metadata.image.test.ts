@@ -1,12 +1,21 @@
 // The image's configuration and entrypoint contract (no AWS, no network): non-root user, the
 // default command for Lambda, HEALTHCHECK, OCI labels, and the entrypoint's refusal to run Lambda
 // mode outside a Lambda sandbox. Needs the built image (`pnpm image:build`).
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import { spawnImage, type ImageInfo } from "../../image/sandbox.mjs";
 import { builtImage } from "./helpers.js";
 
 let info: ImageInfo;
 let rootfs: string;
+
+/** Every file under `dir`, as paths relative to it. */
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p, base) : [relative(base, p)];
+  });
+}
 
 beforeAll(async () => {
   ({ info, rootfs } = await builtImage());
@@ -28,15 +37,38 @@ describe("image configuration", () => {
     expect(info.labels["org.opencontainers.image.licenses"]).toBe("Apache-2.0");
   });
 
-  test("carries the bundles and the runtime client, no node_modules of the handler", () => {
+  test("carries the bundles and the runtime client; of the handler's node_modules only zeromq", () => {
     for (const f of [
       "var/task/lambda.mjs",
       "var/task/server.mjs",
+      "var/task/node_modules/zeromq/package.json",
+      "var/task/node_modules/cmake-ts/build/loader.js",
       "var/runtime/node_modules/aws-lambda-ric/bin/index.mjs",
     ]) {
       expect(existsSync(`${rootfs}/${f}`)).toBe(true);
     }
-    expect(existsSync(`${rootfs}/var/task/node_modules`)).toBe(false);
+    // The native addon stays external to the bundle; its package ships with its one runtime dependency.
+    expect(readdirSync(`${rootfs}/var/task/node_modules`).sort()).toEqual(["cmake-ts", "zeromq"]);
+  });
+
+  test("zeromq ships one prebuilt addon, the image's own, and no build-time files", () => {
+    const build = `${rootfs}/var/task/node_modules/zeromq/build`;
+    const addons = walk(build).filter((f) => f.endsWith(".node"));
+    const arch = info.architecture === "arm64" ? "arm64" : "x64";
+    expect(addons).toEqual([
+      expect.stringMatching(new RegExp(`^linux/${arch}/node/glibc-[^/]+/addon\\.node$`)),
+    ]);
+    const manifest = JSON.parse(readFileSync(`${build}/manifest.json`, "utf8")) as Record<string, string>;
+    expect(Object.values(manifest)).toEqual(addons);
+    const files = walk(`${rootfs}/var/task/node_modules/zeromq`);
+    expect(files.filter((f) => /\.(d\.ts|map|cc|h)$|^src\/|CMakeLists/.test(f))).toEqual([]);
+  });
+
+  test("no Jupyter server: the kernel is ipykernel, launched by the handler itself", () => {
+    expect(existsSync(`${rootfs}/usr/bin/jupyter-server`)).toBe(false);
+    expect(existsSync(`${rootfs}/usr/lib/python3/dist-packages/jupyter_server`)).toBe(false);
+    expect(existsSync(`${rootfs}/usr/lib/python3/dist-packages/ipykernel_launcher.py`)).toBe(true);
+    expect(existsSync(`${rootfs}/usr/share/jupyter/kernels/python3/kernel.json`)).toBe(true);
   });
 
   test("Lambda mode outside Lambda exits 64 and says to use `server`", async () => {

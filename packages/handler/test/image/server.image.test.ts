@@ -4,9 +4,21 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { freePort, spawnImage, stopImage, type ImageInfo, type SandboxChild } from "../../image/sandbox.mjs";
-import { builtImage, NUMPY_PANDAS, PLOT, PNG_MAGIC, texts, type ToolContent } from "./helpers.js";
+import {
+  builtImage,
+  environValueProbe,
+  lastJsonLine,
+  NUMPY_PANDAS,
+  PLOT,
+  PNG_MAGIC,
+  PROBE,
+  texts,
+  type ToolContent,
+} from "./helpers.js";
 
 const TOKEN = "image-test-token-fedcba9876543210";
+// Two named callers (MCP_AUTH_TOKENS), each with its own kernel.
+const CALLERS = { alice: "image-test-alice-0123456789abcdef", bob: "image-test-bob-fedcba9876543210" };
 let info: ImageInfo;
 let rootfs: string;
 let child: SandboxChild | undefined;
@@ -28,6 +40,23 @@ async function waitForHealth(url: string, proc: SandboxChild, timeoutMs: number)
   }
 }
 
+async function connect(token: string): Promise<Client> {
+  const c = new Client({ name: "jupyter-mcp-image-test", version: "0.0.0" });
+  await c.connect(
+    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return c;
+}
+
+async function run(c: Client, code: string): Promise<string> {
+  const result = await c.callTool({ name: "execute_code", arguments: { code } });
+  const out = texts(result.content as ToolContent[]);
+  if (result.isError) throw new Error(`execute_code failed: ${out}`);
+  return out;
+}
+
 beforeAll(async () => {
   ({ info, rootfs } = await builtImage());
   const port = await freePort();
@@ -36,16 +65,17 @@ beforeAll(async () => {
     info,
     rootfs,
     command: ["server"],
-    env: { PORT: String(port), MCP_AUTH_TOKEN: TOKEN },
+    env: {
+      PORT: String(port),
+      MCP_AUTH_TOKEN: TOKEN,
+      MCP_AUTH_TOKENS: Object.entries(CALLERS)
+        .map(([name, token]) => `${name}=${token}`)
+        .join(","),
+    },
   });
   base = `http://127.0.0.1:${port}`;
   await waitForHealth(`${base}/health`, child, 90_000);
-  client = new Client({ name: "jupyter-mcp-image-test", version: "0.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
-    }),
-  );
+  client = await connect(TOKEN);
 }, 180_000);
 
 afterAll(async () => {
@@ -76,6 +106,33 @@ describe("image, server mode (MCP SDK client over Streamable HTTP)", () => {
     const images = (result.content as ToolContent[]).filter((c) => c.type === "image");
     expect(images[0]?.mimeType).toBe("image/png");
     expect(images[0]?.data?.startsWith(PNG_MAGIC)).toBe(true);
+  });
+
+  test("two named callers get separate kernels: one's variables are not the other's", async () => {
+    const alice = await connect(CALLERS.alice);
+    const bob = await connect(CALLERS.bob);
+    try {
+      await run(alice, "shared_name = 'alice'\nalice_only = 41");
+      await run(bob, "shared_name = 'bob'");
+      expect(await run(bob, "print('alice_only' in globals(), shared_name)")).toContain("False bob");
+      expect(await run(alice, "print(alice_only + 1, shared_name)")).toContain("42 alice");
+      // The default caller (MCP_AUTH_TOKEN) is a third kernel.
+      expect(await run(client, "print('shared_name' in globals())")).toContain("False");
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+
+  test("no credential, named tokens included, is in any process's environment", async () => {
+    const alice = await connect(CALLERS.alice);
+    try {
+      const probe = lastJsonLine(await run(alice, PROBE));
+      expect(probe).toMatchObject({ uid: 10001, secret_env: [], proc_env_leaks: [] });
+      const values = [TOKEN, ...Object.values(CALLERS)];
+      expect(lastJsonLine(await run(alice, environValueProbe(values)))).toEqual({ pids: [] });
+    } finally {
+      await alice.close();
+    }
   });
 
   test("the image's HEALTHCHECK command passes against it, and fails on a dead port", async () => {

@@ -1,8 +1,8 @@
 import type { OutputLimits } from "../../config.js";
-import type { KernelSession } from "../../jupyter/kernel-session.js";
+import type { KernelSession } from "../../kernel/session.js";
 import type { Workspace } from "../../workspace/workspace.js";
 
-/** What every tool may use: the kernel session, limits, and this request's time budget. */
+/** What every tool may use: the caller's kernel session and files, limits, and this request's budget. */
 export interface ToolContext {
   session: KernelSession;
   limits: OutputLimits;

@@ -29,7 +29,7 @@ export function registerGetExecutionOutput(server: McpServer, ctx: ToolContext):
       const result = await ctx.session.executionOutput(execution_id, waitMs);
       if (!result) {
         return errorResult(
-          `No execution ${execution_id} on this kernel. It may belong to another container or to a kernel that was restarted; run the code again.`,
+          `No unread execution ${execution_id} on your kernel: its output was already returned in full, it is older than the last few, or it ran on another container or a kernel since restarted. Run the code again if you need it.`,
         );
       }
       return linkDroppedImages(

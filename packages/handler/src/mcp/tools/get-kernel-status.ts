@@ -8,7 +8,8 @@ export function registerGetKernelStatus(server: McpServer, ctx: ToolContext): vo
     {
       title: "Kernel status",
       description:
-        "Report the kernel's state (idle, busy, ...), its id, execution count, queue and restarts.",
+        "Report your kernel's state (not_started, starting, idle, busy, interrupting, restarting, stopped, dead), " +
+        "its id, execution count, queue and restarts. Every caller has a kernel of its own.",
       inputSchema: {},
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },

@@ -7,7 +7,7 @@ export function registerRestartKernel(server: McpServer, ctx: ToolContext): void
     "restart_kernel",
     {
       title: "Restart the kernel",
-      description: "Restart the Python kernel. All variables and imports are lost.",
+      description: "Restart your Python kernel. All variables and imports are lost; your files stay.",
       inputSchema: {},
       annotations: {
         readOnlyHint: false,
@@ -17,7 +17,11 @@ export function registerRestartKernel(server: McpServer, ctx: ToolContext): void
       },
     },
     async () => {
-      await ctx.session.restart();
+      try {
+        await ctx.session.restart();
+      } catch (err) {
+        return jsonResult({ restarted: false, message: (err as Error).message, ...ctx.session.status() }, true);
+      }
       return jsonResult({
         restarted: true,
         message: "Kernel restarted; all variables were cleared.",

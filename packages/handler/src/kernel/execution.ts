@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { OutputCollector, type Output } from "./outputs.js";
+import { MAX_OUTPUTS, OutputCollector, RICH_BYTES, type Output } from "./outputs.js";
 
 export type ExecutionStatus = "ok" | "error" | "timeout" | "running";
 
@@ -63,6 +63,20 @@ export class Execution {
     clearTimeout(timer);
   }
 
+  private boundNotes(): string[] {
+    const notes: string[] = [];
+    const { droppedRich, droppedOutputs } = this.collector;
+    if (droppedRich > 0) {
+      notes.push(
+        `${droppedRich} rich output value(s) (HTML, JSON, images...) were dropped: one execution keeps at most ${RICH_BYTES / 1024 / 1024} MB of them.`,
+      );
+    }
+    if (droppedOutputs > 0) {
+      notes.push(`${droppedOutputs} output(s) were dropped: one execution keeps at most ${MAX_OUTPUTS}.`);
+    }
+    return notes;
+  }
+
   /** Everything so far, or only what was not yet handed out when `sinceLastRead` is set. */
   snapshot(sinceLastRead = false): ExecutionResult {
     const all = this.collector.outputs;
@@ -85,7 +99,7 @@ export class Execution {
       executionCount: this.executionCount,
       outputs,
       droppedChars: this.collector.droppedChars,
-      notes: [...this.notes],
+      notes: [...this.notes, ...this.boundNotes()],
       kernelRestarted: this.kernelRestarted,
       durationMs: (this.finishedAt ?? Date.now()) - (this.startedAt ?? this.enqueuedAt),
     };

@@ -7,10 +7,16 @@ export type Output =
   | { type: "display_data"; data: MimeBundle; displayId?: string }
   | { type: "error"; ename: string; evalue: string; traceback: string[] };
 
-export interface IopubMessage {
-  header: { msg_type: string };
-  content: Record<string, unknown>;
-}
+export type { IopubMessage } from "./transport.js";
+import type { IopubMessage } from "./transport.js";
+
+/**
+ * Bounds of one execution, whatever the cell does: text (streams, text/plain, error text) is capped
+ * by the caller's MCP_MAX_OUTPUT_CHARS; rich data (HTML, images, JSON...) by RICH_BYTES in all;
+ * and the number of outputs by MAX_OUTPUTS. What is dropped is counted, never silently lost.
+ */
+export const RICH_BYTES = 30 * 1024 * 1024;
+export const MAX_OUTPUTS = 100_000;
 
 // eslint-disable-next-line no-control-regex -- ANSI escapes are control characters by definition.
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
@@ -26,10 +32,18 @@ export function stripAnsi(text: string): string {
 export class OutputCollector {
   readonly outputs: Output[] = [];
   droppedChars = 0;
+  /** Rich values (mime type and size) dropped because RICH_BYTES was spent. */
+  droppedRich = 0;
+  droppedOutputs = 0;
   private textChars = 0;
+  private richBytes = 0;
   private clearPending = false;
 
-  constructor(private readonly maxTextChars: number) {}
+  constructor(
+    private readonly maxTextChars: number,
+    private readonly maxRichBytes = RICH_BYTES,
+    private readonly maxOutputs = MAX_OUTPUTS,
+  ) {}
 
   /** Returns true when the message was an output message. */
   handle(msg: IopubMessage): boolean {
@@ -41,7 +55,7 @@ export class OutputCollector {
         return true;
       case "execute_result":
         this.beforeOutput();
-        this.outputs.push({
+        this.push({
           type: "execute_result",
           data: this.capBundle(c.data as MimeBundle),
           executionCount: typeof c.execution_count === "number" ? c.execution_count : null,
@@ -50,7 +64,7 @@ export class OutputCollector {
       case "display_data": {
         this.beforeOutput();
         const displayId = displayIdOf(c);
-        this.outputs.push({
+        this.push({
           type: "display_data",
           data: this.capBundle(c.data as MimeBundle),
           ...(displayId ? { displayId } : {}),
@@ -72,11 +86,13 @@ export class OutputCollector {
         return true;
       case "error":
         this.beforeOutput();
-        this.outputs.push({
+        this.push({
           type: "error",
-          ename: String(c.ename ?? "Error"),
-          evalue: stripAnsi(String(c.evalue ?? "")),
-          traceback: ((c.traceback as string[] | undefined) ?? []).map(stripAnsi),
+          ename: this.takeText(String(c.ename ?? "Error").slice(0, 200)),
+          evalue: this.takeText(stripAnsi(String(c.evalue ?? ""))),
+          traceback: ((c.traceback as unknown[] | undefined) ?? [])
+            .slice(0, 1000)
+            .map((line) => this.takeText(stripAnsi(String(line)))),
         });
         return true;
       default:
@@ -99,28 +115,50 @@ export class OutputCollector {
   private clear(): void {
     this.outputs.length = 0;
     this.textChars = 0;
+    this.richBytes = 0;
   }
 
-  private addStream(name: "stdout" | "stderr", text: string): void {
+  private push(output: Output): void {
+    if (this.outputs.length >= this.maxOutputs) {
+      this.droppedOutputs += 1;
+      return;
+    }
+    this.outputs.push(output);
+  }
+
+  /** The part of `text` the text budget still has room for; the rest is counted as dropped. */
+  private takeText(text: string): string {
     const room = Math.max(0, this.maxTextChars - this.textChars);
     const kept = text.length <= room ? text : text.slice(0, room);
     this.droppedChars += text.length - kept.length;
     this.textChars += kept.length;
+    return kept;
+  }
+
+  private addStream(name: "stdout" | "stderr", text: string): void {
+    const kept = this.takeText(text);
     if (kept.length === 0) return;
     const last = this.outputs[this.outputs.length - 1];
     if (last?.type === "stream" && last.name === name) last.text += kept;
-    else this.outputs.push({ type: "stream", name, text: kept });
+    else this.push({ type: "stream", name, text: kept });
   }
 
-  private capBundle(data: MimeBundle | undefined): MimeBundle {
-    const bundle: MimeBundle = { ...(data ?? {}) };
-    const plain = bundle["text/plain"];
-    if (typeof plain === "string") {
-      const room = Math.max(0, this.maxTextChars - this.textChars);
-      const kept = plain.length <= room ? plain : plain.slice(0, room);
-      this.droppedChars += plain.length - kept.length;
-      this.textChars += kept.length;
-      bundle["text/plain"] = stripAnsi(kept);
+  /** text/plain against the text budget; every other value against the rich budget, whole or not at all. */
+  private capBundle(data: unknown): MimeBundle {
+    const bundle: MimeBundle = {};
+    if (typeof data !== "object" || data === null) return bundle;
+    for (const [mime, value] of Object.entries(data as MimeBundle)) {
+      if (mime === "text/plain") {
+        bundle[mime] = stripAnsi(this.takeText(String(value)));
+        continue;
+      }
+      const size = typeof value === "string" ? value.length : jsonSize(value);
+      if (this.richBytes + size > this.maxRichBytes) {
+        this.droppedRich += 1;
+        continue;
+      }
+      this.richBytes += size;
+      bundle[mime] = value;
     }
     return bundle;
   }
@@ -129,4 +167,13 @@ export class OutputCollector {
 function displayIdOf(content: Record<string, unknown>): string | undefined {
   const transient = content.transient as { display_id?: unknown } | undefined;
   return typeof transient?.display_id === "string" ? transient.display_id : undefined;
+}
+
+/** Size of a JSON value as text; a value too deep to serialize counts as too large to keep. */
+function jsonSize(value: unknown): number {
+  try {
+    return JSON.stringify(value ?? null).length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }

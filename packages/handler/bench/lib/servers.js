@@ -1,0 +1,77 @@
+// The two servers measured over HTTP in one run: ours (`node dist/server.js`) and the original's
+// design (`python3 bench/original.py`). Both are timed from spawn to the first `1+1` result, then
+// warm `1+1` calls go through the same keep-alive client.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { expectTwo, keepAliveClient } from "./client.js";
+import { spawnServer, stateRoot, stopTree, treeMemory } from "./procs.js";
+import { timeLoop } from "./stats.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const dist = path.resolve(here, "../../dist");
+export const python = process.env.JUPYTER_PYTHON ?? "/usr/bin/python3";
+
+/** What a server is started with: only PATH from our environment, never our credentials. */
+const baseEnv = (label) => {
+  const root = stateRoot(label);
+  return { PATH: process.env.PATH, HOME: root, JUPYTER_STATE_ROOT: root, LANG: "C.UTF-8" };
+};
+
+export const ours = {
+  label: "ours",
+  spawn: (env = {}) =>
+    spawnServer(process.execPath, [path.join(dist, "server.js")], {
+      ...baseEnv("ours"),
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "info",
+      ...env,
+    }),
+};
+
+const originalServer = (label, extra = {}) => ({
+  label,
+  spawn: () => {
+    const env = baseEnv("original");
+    return spawnServer(python, [path.join(here, "..", "original.py")], {
+      ...env,
+      WORKDIR: env.HOME,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      ...extra,
+    });
+  },
+});
+
+/** The original's design as werkzeug serves it (Nagle on, a connection per call). */
+export const original = originalServer("original");
+/** The same with TCP_NODELAY: what the design costs without the delayed-ACK stalls. */
+export const originalNoDelay = originalServer("original (TCP_NODELAY)", { ORIGINAL_NODELAY: "1" });
+
+/**
+ * `runs` cold starts of `server`: spawn -> listening -> first `1+1` answered. The last one stays up
+ * for `n` warm calls and a memory reading; everything it started is stopped before returning.
+ */
+export async function coldAndWarm(server, { runs, n, token, env }) {
+  const colds = [];
+  let warm;
+  let memory;
+  for (let i = 0; i < runs; i++) {
+    const started = await server.spawn(token ? { ...env, MCP_AUTH_TOKEN: token } : env);
+    const client = keepAliveClient(started.url, { token });
+    try {
+      expectTwo(await client.execute("1+1"));
+      colds.push(performance.now() - started.startedAt);
+      if (i === runs - 1) {
+        memory = treeMemory(started.child.pid);
+        warm = await timeLoop(async () => expectTwo(await client.execute("1+1")), n);
+      }
+    } catch (err) {
+      throw new Error(`${server.label}: ${(err && err.message) || err}\n${started.output().slice(-800)}`);
+    } finally {
+      client.close();
+      await stopTree(started.child);
+    }
+  }
+  return { colds, warm, memory };
+}

@@ -1,0 +1,442 @@
+import { KernelBusyError } from "./errors.js";
+import { Execution, type ExecutionResult } from "./execution.js";
+import { KernelQueue } from "./queue.js";
+import { KernelLifecycle, type KernelState } from "./lifecycle.js";
+import { inspectVariableExpression, listVariablesExpression, type VariableSummary } from "./introspection.js";
+import { callerSetupCode, type CallerPlace } from "./setup-code.js";
+import { KernelGoneError, type ExecuteReply, type KernelChannel } from "./transport.js";
+import { bounded, errorMessage, TimeoutError } from "./wait.js";
+
+export interface KernelSessionOptions {
+  /** The caller this kernel belongs to (a key: default, a token name, id-<hash>). */
+  caller: string;
+  place: CallerPlace;
+  /** Gives this session a ready kernel (a spare, or a fresh launch); bounded by the launcher. */
+  acquireKernel: () => Promise<KernelChannel>;
+  kernelName: string;
+  transport: "direct" | "jupyter-server";
+  maxOutputChars?: number;
+  /** How long an interrupt may take before we restart the kernel instead. */
+  interruptGraceMs?: number;
+  /** How long a kernel may take to stop before it is abandoned (the transport kills it). */
+  shutdownGraceMs?: number;
+  /** Calls waiting behind the running one; more are refused at once. */
+  maxQueued?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ExecuteOptions {
+  /** Hard limit from the start of the run: on expiry the kernel is interrupted. */
+  timeoutMs?: number;
+  /** Soft limit on how long this call waits: on expiry the call returns and the cell keeps running. */
+  budgetMs?: number;
+}
+
+export interface KernelStatus {
+  caller: string;
+  state: KernelState;
+  kernelId: string | null;
+  kernelName: string;
+  transport: "direct" | "jupyter-server";
+  executionCount: number | null;
+  queued: number;
+  running: string | null;
+  startedAt: string | null;
+  restarts: number;
+}
+
+export { KernelBusyError } from "./errors.js";
+
+/** Executions that outlived their call and were not yet read to the end; older ones are dropped. */
+const KEPT_UNREAD = 8;
+const SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * One caller's kernel: a FIFO queue (each call gets exactly its own output), timeout → interrupt →
+ * restart, and death detection. The lifecycle (lifecycle.ts) holds the state; this class makes the
+ * transitions, and every wait in it is bounded.
+ */
+export class KernelSession {
+  readonly caller: string;
+  private readonly lifecycle = new KernelLifecycle();
+  private readonly queue: KernelQueue;
+  private channel: KernelChannel | undefined;
+  private starting: Promise<KernelChannel> | undefined;
+  private restarting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private current: Execution | undefined;
+  private readonly executions = new Map<string, Execution>();
+  /** Why the next cell runs on a fresh kernel, told to the caller once. */
+  private lostState: string | undefined;
+  private startedAt: Date | undefined;
+  private restarts = 0;
+  private executionCount: number | null = null;
+  lastUsedAt = Date.now();
+
+  constructor(private readonly options: KernelSessionOptions) {
+    this.caller = options.caller;
+    this.queue = new KernelQueue(options.maxQueued ?? 32);
+  }
+
+  get state(): KernelState {
+    return this.lifecycle.state;
+  }
+
+  /** Holds (or is about to hold) a kernel process: counts against MCP_MAX_KERNELS. */
+  get holdsKernel(): boolean {
+    const s = this.lifecycle.state;
+    return s !== "not_started" && s !== "stopped" && s !== "dead" && s !== "stopping";
+  }
+
+  /** Idle with nothing queued: the pool may shut it down. */
+  get evictable(): boolean {
+    return this.lifecycle.state === "idle" && this.queue.size === 0 && !this.current;
+  }
+
+  touch(): void {
+    this.lastUsedAt = Date.now();
+  }
+
+  /** Starts the kernel if needed (init, keep-warm pings). */
+  async warm(): Promise<void> {
+    await this.queue.run(() => this.ensureKernel());
+  }
+
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+    this.touch();
+    const execution = new Execution(code, options.timeoutMs, this.options.maxOutputChars ?? 100_000);
+    const malformed = loneSurrogateAt(code);
+    if (malformed !== undefined) {
+      // The kernel could never decode it (JSON carries it, Python's UTF-8 encoder refuses it).
+      execution.notes.push(
+        `The code holds a lone UTF-16 surrogate at index ${malformed}, which is not valid text; ` +
+          "nothing was run and variables are unchanged. Remove it or escape it in a string literal (e.g. '\\ud800').",
+      );
+      execution.finish("error");
+      return execution.snapshot(true);
+    }
+    this.remember(execution);
+    this.queue
+      .run(() => this.run(execution))
+      .catch((err: unknown) => {
+        execution.notes.push(`The kernel could not run this cell: ${errorMessage(err)}`);
+        execution.finish("error");
+      });
+    await execution.waitFor(options.budgetMs);
+    if (!execution.done) {
+      const seconds = Math.round((options.budgetMs ?? 0) / 1000);
+      execution.notes.push(
+        `Still running after ${seconds} s; call get_execution_output with execution_id ${execution.id} for the rest, or interrupt_kernel to stop it.`,
+      );
+    }
+    const result = execution.snapshot(true);
+    if (!execution.done) execution.notes.pop();
+    else this.executions.delete(execution.id);
+    return result;
+  }
+
+  /** The output a running or unread execution produced since it was last read. */
+  async executionOutput(id: string, waitMs: number): Promise<ExecutionResult | undefined> {
+    this.touch();
+    const execution = this.executions.get(id);
+    if (!execution) return undefined;
+    await execution.waitFor(waitMs);
+    const result = execution.snapshot(true);
+    if (execution.done) this.executions.delete(id);
+    return result;
+  }
+
+  async interrupt(): Promise<{ interrupted: boolean; running: string | null }> {
+    this.touch();
+    const running = this.current;
+    const channel = this.channel;
+    if (!channel || !running || running.done) return { interrupted: false, running: null };
+    this.lifecycle.tryFire("interrupt");
+    await bounded(channel.interrupt(), 5_000, "the interrupt").catch((err: unknown) =>
+      this.options.log?.("interrupt failed", { caller: this.caller, error: errorMessage(err) }),
+    );
+    return { interrupted: true, running: running.id };
+  }
+
+  /** Restarts the kernel; concurrent calls share one restart. Ends with a kernel or an error. */
+  restart(why = "restart_kernel was called"): Promise<void> {
+    this.touch();
+    this.restarting ??= this.doRestart(why).finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
+  async variables(timeoutMs = 10_000): Promise<VariableSummary[]> {
+    const value = await this.evaluate(listVariablesExpression(), timeoutMs);
+    return (value as { variables: VariableSummary[] }).variables;
+  }
+
+  async inspect(name: string, timeoutMs = 10_000): Promise<VariableSummary | undefined> {
+    const value = (await this.evaluate(inspectVariableExpression(name), timeoutMs)) as {
+      found: boolean;
+      variable?: VariableSummary;
+    };
+    return value.found ? value.variable : undefined;
+  }
+
+  status(): KernelStatus {
+    return {
+      caller: this.caller,
+      state: this.lifecycle.state,
+      kernelId: this.channel?.id ?? null,
+      kernelName: this.options.kernelName,
+      transport: this.options.transport,
+      executionCount: this.executionCount,
+      queued: this.queue.size,
+      running: this.current?.id ?? null,
+      startedAt: this.startedAt?.toISOString() ?? null,
+      restarts: this.restarts,
+    };
+  }
+
+  /** Stops the kernel (eviction, idle, process end); the next call starts a fresh one and says why. */
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= this.doShutdown(reason).finally(() => (this.stopping = undefined));
+    return this.stopping;
+  }
+
+  private async doShutdown(reason: string): Promise<void> {
+    // Awaited only when there is something to wait for, so an idle kernel leaves its slot at once.
+    if (this.restarting) await this.restarting.catch(() => undefined);
+    if (this.starting) await this.starting.catch(() => undefined);
+    if (!this.lifecycle.tryFire("stop") || this.lifecycle.state === "stopped") return;
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel) this.lostState = reason;
+    await channel?.shutdown(this.options.shutdownGraceMs ?? 2_000);
+    this.lifecycle.fire("stopped");
+  }
+
+  /** A ready kernel: the live one, or a new one (waiting for a restart or stop in flight first). */
+  private async ensureKernel(): Promise<KernelChannel> {
+    await this.restarting?.catch(() => undefined);
+    await this.stopping;
+    if (this.lifecycle.live && this.channel) return this.channel;
+    return this.start();
+  }
+
+  /** Starts a kernel from not_started, stopped or dead; concurrent callers share one start. */
+  private start(): Promise<KernelChannel> {
+    if (this.starting) return this.starting;
+    this.lifecycle.fire("start");
+    this.starting = this.startKernel().then(
+      (channel) => {
+        this.lifecycle.fire("ready");
+        return channel;
+      },
+      (err: unknown) => {
+        this.lifecycle.tryFire("failed");
+        throw err;
+      },
+    );
+    return this.starting.finally(() => (this.starting = undefined));
+  }
+
+  /** Acquires a kernel, makes it this caller's, and watches for its death. */
+  private async startKernel(): Promise<KernelChannel> {
+    const channel = await this.options.acquireKernel();
+    try {
+      await bounded(
+        channel.execute({ code: callerSetupCode(this.options.place), silent: true, store_history: false }, () => {}),
+        SETUP_TIMEOUT_MS,
+        "the kernel's setup",
+      );
+    } catch (err) {
+      await channel.shutdown(0);
+      throw err;
+    }
+    this.channel = channel;
+    this.startedAt = new Date();
+    this.executionCount = null;
+    void channel.exited.then((exit) => this.onExit(channel, exit.reason));
+    this.options.log?.("kernel started", { caller: this.caller, kernelId: channel.id });
+    return channel;
+  }
+
+  private onExit(channel: KernelChannel, reason: string): void {
+    if (channel !== this.channel) return;
+    this.channel = undefined;
+    if (!this.lifecycle.tryFire("died")) return;
+    this.lostState = `the kernel died (${reason})`;
+    this.options.log?.("kernel died", { caller: this.caller, reason });
+  }
+
+  private async run(execution: Execution): Promise<void> {
+    const channel = await this.ensureKernel();
+    if (this.lostState) {
+      execution.kernelRestarted = true;
+      execution.notes.push(`This runs on a fresh kernel because ${this.lostState}: earlier variables are gone.`);
+      this.lostState = undefined;
+    }
+    this.lifecycle.fire("run");
+    this.current = execution;
+    execution.startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    if (execution.timeoutMs !== undefined) {
+      timer = setTimeout(() => void this.onTimeout(channel, execution), execution.timeoutMs);
+    }
+    try {
+      const reply = await channel.execute(
+        { code: execution.code, store_history: true, stop_on_error: true },
+        (message) => {
+          if (message.header.msg_type === "execute_input") {
+            const count = message.content.execution_count;
+            if (typeof count === "number") execution.executionCount = count;
+          }
+          execution.collector.handle(message);
+        },
+      );
+      this.finishWithReply(execution, reply);
+    } catch (err) {
+      // The reply can beat the exit notice: make sure the next call does not pick this kernel again.
+      if (err instanceof KernelGoneError) this.onExit(channel, err.message);
+      // A restart or a timeout's restart ends the cell itself; only a death is ours to report.
+      if (execution.timedOut) await execution.finished;
+      if (!execution.done) {
+        execution.kernelRestarted = true;
+        execution.notes.push(
+          err instanceof KernelGoneError
+            ? `The kernel died while running this cell (${err.message}); all variables and imports are lost, and the next call starts a fresh kernel.`
+            : `The execution was cut off: ${errorMessage(err)}`,
+        );
+        execution.finish("error");
+      }
+    } finally {
+      clearTimeout(timer);
+      if (execution.executionCount !== null) this.executionCount = execution.executionCount;
+      if (this.current === execution) this.current = undefined;
+      this.lifecycle.tryFire("done");
+    }
+  }
+
+  private finishWithReply(execution: Execution, reply: ExecuteReply): void {
+    if (typeof reply.execution_count === "number") execution.executionCount = reply.execution_count;
+    if (execution.done) return;
+    if (execution.timedOut) {
+      const seconds = +((execution.timeoutMs ?? 0) / 1000).toFixed(1);
+      execution.notes.push(`Timed out after ${seconds} s; the kernel was interrupted and variables are kept.`);
+      execution.finish("timeout");
+    } else {
+      execution.finish(reply.status === "ok" ? "ok" : "error");
+    }
+  }
+
+  private async onTimeout(channel: KernelChannel, execution: Execution): Promise<void> {
+    if (execution.done || this.current !== execution) return;
+    execution.timedOut = true;
+    this.lifecycle.tryFire("interrupt");
+    await bounded(channel.interrupt(), 2_000, "the interrupt").catch(() => undefined);
+    await execution.waitFor(this.options.interruptGraceMs ?? 2_000);
+    if (execution.done) return;
+    const seconds = +((execution.timeoutMs ?? 0) / 1000).toFixed(1);
+    execution.kernelRestarted = true;
+    execution.notes.push(
+      `Timed out after ${seconds} s and the interrupt did not stop the cell, so the kernel was restarted: all variables are lost.`,
+    );
+    await this.restart("a timed-out cell ignored the interrupt").catch((err: unknown) =>
+      execution.notes.push(`The restart failed too (${errorMessage(err)}); the next call starts a fresh kernel.`),
+    );
+    execution.finish("timeout");
+  }
+
+  private async doRestart(why: string): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await this.stopping;
+    if (!this.lifecycle.can("restart")) {
+      // Never started or stopped: a restart is a start.
+      await this.start();
+      return;
+    }
+    this.options.log?.("restarting kernel", { caller: this.caller, why });
+    this.lifecycle.fire("restart");
+    const running = this.current;
+    if (running && !running.done && !running.timedOut) {
+      running.kernelRestarted = true;
+      running.notes.push(`The kernel was restarted while this cell ran (${why}): all variables are lost.`);
+      running.finish("error");
+    }
+    const old = this.channel;
+    this.channel = undefined;
+    await old?.shutdown(this.options.shutdownGraceMs ?? 2_000);
+    try {
+      await this.startKernel();
+    } catch (err) {
+      this.lifecycle.fire("failed");
+      this.lostState = "a kernel restart failed";
+      throw new Error(
+        `The kernel could not be restarted: ${errorMessage(err)}. The next call will try a fresh kernel.`,
+      );
+    }
+    this.restarts += 1;
+    this.lostState = undefined;
+    this.lifecycle.fire("ready");
+  }
+
+  /**
+   * Evaluates one expression through user_expressions and parses the JSON it renders. A hung
+   * evaluation (a __repr__ that never returns) is interrupted, then the kernel restarted, before
+   * the queue moves on: the next call must never inherit a busy kernel.
+   */
+  private evaluate(expression: string, timeoutMs: number): Promise<unknown> {
+    this.touch();
+    if (this.current || this.queue.size > 0) {
+      return Promise.reject(
+        new KernelBusyError("The kernel is busy running a cell; try again when it is idle, or call interrupt_kernel."),
+      );
+    }
+    return this.queue.run(async () => {
+      const channel = await this.ensureKernel();
+      this.lifecycle.fire("run");
+      const reply = channel.execute(
+        { code: "", silent: true, store_history: false, user_expressions: { out: expression } },
+        () => {},
+      );
+      try {
+        return parseExpression(await bounded(reply, timeoutMs, "introspection"));
+      } catch (err) {
+        if (err instanceof KernelGoneError) this.onExit(channel, err.message);
+        if (!(err instanceof TimeoutError)) throw err;
+        this.lifecycle.tryFire("interrupt");
+        await bounded(channel.interrupt(), 2_000, "the interrupt").catch(() => undefined);
+        const settled = await bounded(reply, this.options.interruptGraceMs ?? 2_000, "the interrupt").then(
+          () => true,
+          () => false,
+        );
+        if (!settled) await this.restart("an introspection call hung and ignored the interrupt");
+        throw new KernelBusyError(
+          `The kernel did not answer within ${timeoutMs / 1000} s (a variable's repr may hang); it was ` +
+            (settled ? "interrupted and variables are kept." : "restarted: all variables are lost."),
+        );
+      } finally {
+        this.lifecycle.tryFire("done");
+      }
+    });
+  }
+
+  private remember(execution: Execution): void {
+    this.executions.set(execution.id, execution);
+    let unread = 0;
+    for (const [id, old] of [...this.executions].reverse()) {
+      if (old.done && ++unread > KEPT_UNREAD) this.executions.delete(id);
+    }
+  }
+}
+
+function parseExpression(reply: ExecuteReply): unknown {
+  const out = reply.user_expressions?.out;
+  const text = out?.data?.["text/plain"];
+  if (!out || out.status !== "ok" || typeof text !== "string") {
+    throw new Error(`introspection failed: ${out?.ename ?? "no result"} ${out?.evalue ?? ""}`.trim());
+  }
+  return JSON.parse(text) as unknown;
+}
+
+/** Index of the first unpaired UTF-16 surrogate, or undefined for well-formed text. */
+export function loneSurrogateAt(text: string): number | undefined {
+  const match = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(text);
+  return match?.index;
+}
