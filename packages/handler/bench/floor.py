@@ -5,7 +5,10 @@ request: the moment the last output of the cell is known. `execute_interactive` 
 the shell reply, which usually lands after idle, and so measures a looser floor (about +0.8 ms).
 The shell replies are drained outside the timed region so they do not pile up.
 
-Usage: /usr/bin/python3 floor.py [N]   (prints a JSON list of N samples in ms)
+Usage: /usr/bin/python3 floor.py [N]    prints a JSON list of N samples (ms) after 20 warm-up calls
+       /usr/bin/python3 floor.py --serve  reads a count per stdin line, answers each with a JSON
+                                          list of that many samples (one kernel throughout), so a
+                                          bench can interleave the floor with the paths it measures
 """
 
 import json
@@ -35,19 +38,27 @@ def drain_reply(kc, msg_id, timeout=10.0):
             return reply
 
 
+def samples(kc, n):
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        msg_id = run_once(kc)
+        out.append((time.perf_counter() - t) * 1000)
+        drain_reply(kc, msg_id)
+    return out
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    serve = len(sys.argv) > 1 and sys.argv[1] == "--serve"
     km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
     try:
-        for _ in range(20):
-            drain_reply(kc, run_once(kc))
-        samples = []
-        for _ in range(n):
-            t = time.perf_counter()
-            msg_id = run_once(kc)
-            samples.append((time.perf_counter() - t) * 1000)
-            drain_reply(kc, msg_id)
-        print(json.dumps(samples))
+        if serve:
+            print(json.dumps({"ready": True}), flush=True)
+            for line in sys.stdin:
+                print(json.dumps(samples(kc, int(line))), flush=True)
+        else:
+            samples(kc, 20)
+            print(json.dumps(samples(kc, int(sys.argv[1]) if len(sys.argv) > 1 else 200)))
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

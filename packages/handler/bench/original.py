@@ -13,6 +13,10 @@ drain of the socket after each response, which werkzeug does in the handler thre
 client has its answer). ORIGINAL_NODELAY=1 turns Nagle off: the design with that one TCP fix.
 Like the original, there is no lock around the kernel client: concurrent calls can mix outputs.
 
+When Debian's python3-flask is installed it serves the same routes with Flask itself (werkzeug's
+threaded server, as `app.run(threaded=True)`), which is the original's real stack; ORIGINAL_STACK=
+stdlib forces the stand-in.
+
 Usage: /usr/bin/python3 original.py   (HOST, PORT; PORT=0 picks a free port)
 Logs one JSON line {"url": "http://HOST:PORT/mcp"} on stderr when it listens.
 """
@@ -100,7 +104,8 @@ def handle_rpc(kernel, req):
         out = kernel.execute(args.get("code", ""), timeout=args.get("timeout", 30))
         result = {"content": [{"type": "text", "text": as_text(out)}], "isError": out["status"] != "ok"}
     else:
-        return {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": f"Unknown method: {method}"}}
+        error = {"code": -32601, "message": f"Unknown method: {method}"}
+        return {"jsonrpc": "2.0", "id": rid, "error": error}
     return {"jsonrpc": "2.0", "id": rid, "result": result}
 
 
@@ -133,7 +138,8 @@ def make_handler(kernel):
             try:
                 req = json.loads(raw)
             except ValueError:
-                return self.reply(400, {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
+                error = {"code": -32700, "message": "Parse error"}
+                return self.reply(400, {"jsonrpc": "2.0", "id": None, "error": error})
             try:
                 self.reply(200, handle_rpc(kernel, req))
             except Exception as err:  # the original answered 500 with the message
@@ -142,12 +148,49 @@ def make_handler(kernel):
     return Handler
 
 
+def make_flask_server(kernel, host, port):
+    """The original's own stack when Debian's python3-flask is installed: a Flask app served by
+    werkzeug's threaded server (what `app.run(threaded=True)` builds), with the same routes."""
+    from flask import Flask, jsonify, request
+    from werkzeug.serving import make_server
+
+    app = Flask("jupyter_mcp_server")
+
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "healthy", "runtime": "server"})
+
+    @app.post("/mcp")
+    def mcp():
+        try:
+            req = json.loads(request.get_data())
+        except ValueError:
+            return jsonify({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}}), 400
+        try:
+            return jsonify(handle_rpc(kernel, req))
+        except Exception as err:
+            return jsonify({"error": "Internal server error", "message": str(err)}), 500
+
+    return make_server(host, port, app, threaded=True)
+
+
 def main():
     workdir = os.environ.get("WORKDIR", "/tmp")
     kernel = JupyterKernelManager(working_dir=workdir)
-    server = ThreadingHTTPServer((os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8080"))),
-                                 make_handler(kernel))
-    server.daemon_threads = True
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8080"))
+    stack = "stdlib http.server"
+    server = None
+    if os.environ.get("ORIGINAL_STACK") != "stdlib" and os.environ.get("ORIGINAL_NODELAY") != "1":
+        try:
+            import flask
+
+            server = make_flask_server(kernel, host, port)
+            stack = f"Flask {getattr(flask, '__version__', '?')} (werkzeug threaded server)"
+        except ImportError:
+            server = None
+    if server is None:
+        server = ThreadingHTTPServer((host, port), make_handler(kernel))
+        server.daemon_threads = True
 
     # A default SIGTERM would leave the kernel running (jupyter_client starts it in its own session).
     def stop(*_):
@@ -156,7 +199,8 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     host, port = server.server_address[:2]
-    print(json.dumps({"msg": "listening", "url": f"http://{host}:{port}/mcp"}), file=sys.stderr, flush=True)
+    print(json.dumps({"msg": "listening", "url": f"http://{host}:{port}/mcp", "stack": stack}), file=sys.stderr,
+          flush=True)
     try:
         server.serve_forever()
     finally:

@@ -14,16 +14,28 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { manyCallers } from "./lib/callers.js";
 import { fetchHandler, lambdaHandler, lambdaInit } from "./lib/in-process.js";
-import { stateRoot } from "./lib/procs.js";
-import { coldAndWarm, original, originalNoDelay, ours, python } from "./lib/servers.js";
-import { median, mib, num, ratio, reason, stats, times } from "./lib/stats.js";
+import { coldStart, original, originalNoDelay, ours } from "./lib/servers.js";
+import { median, mib, num, ratio, reason, times } from "./lib/stats.js";
+import { httpBlock, interleave, startFloor } from "./lib/warm.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_ITERATIONS ?? 200);
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 8);
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
-const ORIGINAL_LABEL = "original's design: stdlib http.server + jupyter_client; Flask not installed here";
+const python = process.env.JUPYTER_PYTHON ?? "/usr/bin/python3";
+const hasFlask = (() => {
+  try {
+    execFileSync(python, ["-c", "import flask"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+// bench/original.py serves with Flask itself when Debian's python3-flask is installed.
+const ORIGINAL_LABEL = hasFlask
+  ? "original's design: Flask (werkzeug threaded server) + jupyter_client"
+  : "original's design: stdlib http.server + jupyter_client; Flask not installed (apt-get install python3-flask)";
 
 /** Runs one measurement; a failure becomes `{ error }` so the other figures still print. */
 async function attempt(label, fn) {
@@ -36,21 +48,46 @@ async function attempt(label, fn) {
   }
 }
 
-const floor = await attempt("floor (floor.py)", () => {
-  const out = execFileSync(python, [path.join(here, "floor.py"), String(N)], {
-    env: { PATH: process.env.PATH, HOME: stateRoot("floor") },
-    stdio: ["ignore", "pipe", "ignore"],
-    timeout: 300_000,
-  });
-  return stats(JSON.parse(out.toString()));
+// Cold starts alternate between the two servers; the last of each stays up for the warm figures.
+const cold = await attempt("cold starts", async () => {
+  const runs = { original: [], ours: [] };
+  const kept = {};
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, server, token] of [
+      ["original", original, undefined],
+      ["ours", ours, "bench-token"],
+    ]) {
+      const r = await coldStart(server, { token });
+      runs[name].push(r.ms);
+      if (kept[name]) await kept[name].stop();
+      kept[name] = r;
+    }
+  }
+  return { runs, kept };
 });
-const orig = await attempt("original's design", () => coldAndWarm(original, { runs: RUNS, n: N }));
-const origNoDelay = await attempt("original's design with TCP_NODELAY", () =>
-  coldAndWarm(originalNoDelay, { runs: 1, n: N }),
-);
-const mine = await attempt("ours over HTTP", () =>
-  coldAndWarm(ours, { runs: RUNS, n: N, token: "bench-token" }),
-);
+const warm = await attempt("warm 1+1, interleaved", async () => {
+  const floorProc = await startFloor();
+  const noDelay = await coldStart(originalNoDelay);
+  try {
+    const { kept } = cold;
+    if (!kept) throw new Error(`no servers up: ${cold.error}`);
+    return await interleave(
+      {
+        floor: floorProc.block,
+        original: httpBlock(kept.original.client),
+        originalNoDelay: httpBlock(noDelay.client),
+        ours: httpBlock(kept.ours.client),
+      },
+      N,
+    );
+  } finally {
+    await Promise.all([floorProc.stop(), noDelay.stop(), cold.kept?.original.stop(), cold.kept?.ours.stop()]);
+  }
+});
+const floor = warm.floor ?? warm;
+const orig = { colds: cold.runs?.original, memory: cold.kept?.original.memory, warm: warm.original ?? warm };
+const origNoDelay = warm.originalNoDelay ?? warm;
+const mine = { colds: cold.runs?.ours, memory: cold.kept?.ours.memory, warm: warm.ours ?? warm };
 const callers = await attempt(`${CALLERS} callers`, () => manyCallers({ callers: CALLERS, calls: CALLS }));
 const inits = await attempt("Lambda init", async () => {
   const xs = [];
@@ -70,7 +107,8 @@ say(`jupyter-mcp bench: node ${process.version}, ${cpus().length} CPUs, load ${l
 say(`  original = ${ORIGINAL_LABEL} (bench/original.py)`);
 say(`  floor    = jupyter_client execute_request -> iopub idle of that request (bench/floor.py)`);
 say();
-say(`warm execute_code of 1+1, ${N} calls after 20 warm-up calls (ms)`);
+say(`warm execute_code of 1+1 (ms): ${N} calls per path after 20 warm-up calls; the first four`);
+say("interleaved in blocks of 20, rotating, so load on the machine hits them alike");
 say(`${"path".padEnd(44)}     p50      p90      p99   /floor  /original`);
 const warmRows = [
   ["floor: jupyter_client over ZMQ", floor],
@@ -96,13 +134,13 @@ say("  headers and body apart with Nagle on, so the body can wait for a delayed 
 say("  figure, the TCP_NODELAY row shows the design without the stall.");
 
 say();
-say(`cold start, spawn -> first 1+1 result over HTTP (ms), ${RUNS} runs`);
-const coldLine = (name, r) =>
-  r.error
-    ? `${name.padEnd(44)}${err(r)}`
-    : `${name.padEnd(44)}median ${num(median(r.colds), 0, 6)}   [${r.colds.map((c) => c.toFixed(0)).join(", ")}]`;
-say(coldLine("original: python3 bench/original.py", orig));
-say(coldLine("ours: node dist/server.js", mine));
+say(`cold start, spawn -> first 1+1 result over HTTP (ms), ${RUNS} runs each, alternating`);
+const coldLine = (name, colds) =>
+  colds
+    ? `${name.padEnd(44)}median ${num(median(colds), 0, 6)}   [${colds.map((c) => c.toFixed(0)).join(", ")}]`
+    : `${name.padEnd(44)}${err(cold)}`;
+say(coldLine("original: python3 bench/original.py", orig.colds));
+say(coldLine("ours: node dist/server.js", mine.colds));
 say(
   inits.error
     ? `${"ours: Lambda init (import dist/lambda.js)".padEnd(44)}${err(inits)}`
@@ -172,7 +210,8 @@ if (!callers.error) {
   );
 }
 
-console.log(`\n${out.join("\n")}`);
+// Not console.log: the handler, once imported in-process, routes console output into its logger.
+process.stdout.write(`\n${out.join("\n")}\n`);
 const benchDir = path.resolve(here, "..", ".bench");
 mkdirSync(benchDir, { recursive: true });
 writeFileSync(

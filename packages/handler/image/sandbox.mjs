@@ -192,6 +192,8 @@ export function spawnImage({
   };
   delete fullEnv.HOME; // Lambda gives no HOME
   const child = spawn("bwrap", bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv }), {
+    // bwrap is pid 1 of the sandbox, and user code can read its environ too: give it nothing of ours.
+    env: { PATH: process.env.PATH },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.output = "";

@@ -1,5 +1,5 @@
 // Ships the `zeromq` npm package next to the bundle (<out>/node_modules), trimmed to what runs:
-// its JavaScript, one prebuilt addon for the image's platform (the package carries 26 of them,
+// its JavaScript, one prebuilt addon for the image's platform (the package carries 25 of them,
 // about 33 MB, for every OS, CPU and libc), a manifest naming only that one, and the one file of
 // cmake-ts it loads them with. node-addon-api, its other dependency, is C++ headers for building.
 import { execFileSync } from "node:child_process";

@@ -35,13 +35,16 @@ export async function resolveAuthToken(config: Config): Promise<string | undefin
 /** A plain string is the default caller's token; `{"alice": "…", "bob": "…"}` names several. */
 export function parseStoredTokens(value: string | undefined, where: string): Map<string, string> {
   const text = value?.trim();
-  if (!text) throw new ConfigError(`The bearer token in ${where} is empty; store the token as a plain string.`);
-  if (!text.startsWith("{")) return new Map([[DEFAULT_CALLER, text]]);
+  if (!text)
+    throw new ConfigError(`The bearer token in ${where} is empty; store the token as a plain string.`);
+  if (!text.startsWith("{") && !text.startsWith("[")) return new Map([[DEFAULT_CALLER, text]]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ConfigError(`${where} starts with { but is not valid JSON; store {"name": "token", ...} or one plain token.`);
+    throw new ConfigError(
+      `${where} starts with { but is not valid JSON; store {"name": "token", ...} or one plain token.`,
+    );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`${where} must hold a JSON object of name to token, or one plain token.`);

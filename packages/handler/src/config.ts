@@ -90,7 +90,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     name: "MCP_AUTH_TOKEN_SSM_PARAMETER",
     default: "(unset)",
-    meaning: "SSM SecureString parameter holding the token or the JSON object of named tokens; read once at start.",
+    meaning:
+      "SSM SecureString parameter holding the token or the JSON object of named tokens; read once at start.",
   },
   {
     name: "MCP_ALLOW_INSECURE",
@@ -292,10 +293,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const authTokens = namedTokens(e.MCP_AUTH_TOKENS ?? "", "MCP_AUTH_TOKENS");
   if (e.MCP_AUTH_TOKEN !== undefined) {
     if (authTokens.has(DEFAULT_CALLER)) {
-      throw new ConfigError('MCP_AUTH_TOKENS names "default", which MCP_AUTH_TOKEN already is; keep one of them.');
+      throw new ConfigError(
+        'MCP_AUTH_TOKENS names "default", which MCP_AUTH_TOKEN already is; keep one of them.',
+      );
     }
     if ([...authTokens.values()].includes(e.MCP_AUTH_TOKEN)) {
-      throw new ConfigError("MCP_AUTH_TOKEN is also one of the MCP_AUTH_TOKENS; give every caller its own token.");
+      throw new ConfigError(
+        "MCP_AUTH_TOKEN is also one of the MCP_AUTH_TOKENS; give every caller its own token.",
+      );
     }
     authTokens.set(DEFAULT_CALLER, e.MCP_AUTH_TOKEN);
   }
@@ -346,7 +351,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function namedTokens(text: string, source: string): Map<string, string> {
   const tokens = new Map<string, string>();
   const seen = new Set<string>();
-  const entries = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   entries.forEach((entry, i) => {
     const eq = entry.indexOf("=");
     const name = eq < 0 ? "" : entry.slice(0, eq).trim();

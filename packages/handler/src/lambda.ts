@@ -11,7 +11,7 @@ import { resolveAuthTokens } from "./auth-token.js";
 import { loadConfig } from "./config.js";
 import { budgetFor } from "./lambda-budget.js";
 import { createLogger } from "./log.js";
-import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
+import { ignoreLibraryCancellations, routeProcessOutput } from "./quiet.js";
 import { createKernelPool } from "./kernel/create.js";
 import type { Runtime } from "./runtime.js";
 import { callerIdentity } from "./workspace/identity.js";
@@ -20,7 +20,7 @@ import { callerIdentity } from "./workspace/identity.js";
 // Lambda's init phase, and kernels are reused for as long as the container stays warm.
 const config = loadConfig();
 const log = createLogger(config.logLevel);
-quietLibraryChatter(config.logLevel);
+routeProcessOutput(log);
 ignoreLibraryCancellations((message) => log.debug(message));
 
 interface Ready {
@@ -28,28 +28,48 @@ interface Ready {
   error?: string;
   /** A configuration error: retrying init on the next call cannot help. */
   permanent?: boolean;
+  /** Date.now() before which init is not retried (the token source failed). */
+  retryAt?: number;
 }
 
 const NO_TOKEN =
   "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
   "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).";
 
+/** How long a failed token fetch is trusted before the next event tries again. */
+const TOKEN_RETRY_MS = 30_000;
+
+/** Tokens once fetched: a later init (after a kernel failure) does not fetch them again. */
+let resolvedTokens: ReadonlyMap<string, string> | undefined;
+
 async function init(): Promise<Ready> {
   const started = performance.now();
-  const tokenSource = config.authToken ?? config.authTokenSecretArn ?? config.authTokenSsmParameter;
+  const tokenSource = config.authTokens.size > 0 || config.authTokenSecretArn || config.authTokenSsmParameter;
   if (!tokenSource && !config.allowInsecure) {
     log.error("init failed", { error: NO_TOKEN });
     return { error: NO_TOKEN, permanent: true };
   }
-  // The first kernel launches while the token is fetched and the MCP SDK loads.
+  // The tokens come first: until they are known no call can be authenticated, so kernels started
+  // now would only be stopped again, on every event, for as long as the secret is unreachable.
+  // The MCP SDK loads meanwhile.
+  const runtimeModule = import("./runtime.js");
+  runtimeModule.catch(() => undefined);
+  if (!resolvedTokens) {
+    try {
+      resolvedTokens = await resolveAuthTokens(config);
+    } catch (err) {
+      return tokenUnavailable(err);
+    }
+  }
+  const authTokens = resolvedTokens;
+  if (authTokens.size === 0 && !config.allowInsecure) {
+    log.error("init failed", { error: NO_TOKEN });
+    return { error: NO_TOKEN, permanent: true };
+  }
   const kernels = await createKernelPool(config, log);
   kernels.warmSpares().catch(() => undefined);
   try {
-    const [authTokens, { createRuntime }] = await Promise.all([
-      resolveAuthTokens(config),
-      import("./runtime.js"),
-    ]);
-    if (authTokens.size === 0 && !config.allowInsecure) throw new Error(NO_TOKEN);
+    const { createRuntime } = await runtimeModule;
     const runtime = createRuntime({ ...config, authTokens }, log, { loopbackOnly: false, kernels });
     // The first kernel warms while the workspace is restored from S3 (when a bucket is configured).
     await runtime.warm();
@@ -66,6 +86,37 @@ async function init(): Promise<Ready> {
   }
 }
 
+/**
+ * The secret or parameter could not be read (network, permissions, missing, empty). Callers get
+ * what the operator should check; the cause, which may name internal endpoints, goes to the log.
+ */
+function tokenUnavailable(err: unknown): Ready {
+  const source = config.authTokenSecretArn ? "MCP_AUTH_TOKEN_SECRET_ARN" : "MCP_AUTH_TOKEN_SSM_PARAMETER";
+  const what = config.authTokenSecretArn
+    ? "secret exists and holds the token, and that the function's role has permission to read it " +
+      "(secretsmanager:GetSecretValue, and kms:Decrypt for a customer-managed key)"
+    : "parameter exists and holds the token, and that the function's role has permission to read it " +
+      "(ssm:GetParameter, and kms:Decrypt for a SecureString)";
+  log.error("auth token unavailable", {
+    source,
+    error: err instanceof Error ? err.message : String(err),
+    ...(err instanceof Error && err.name !== "Error" ? { errorName: err.name } : {}),
+    retryInSeconds: TOKEN_RETRY_MS / 1000,
+  });
+  return {
+    error:
+      `the server's token source is unavailable, so no call can be authenticated. The operator should check ` +
+      `that the ${source} ${what} and can reach the service (VPC endpoint or NAT). Retried every ${TOKEN_RETRY_MS / 1000} s.`,
+    retryAt: Date.now() + TOKEN_RETRY_MS,
+  };
+}
+
+/** Whether this event should try init again: not after a permanent error, nor before retryAt. */
+function initDue(state: Ready): boolean {
+  if (state.runtime || state.permanent) return false;
+  return state.retryAt === undefined || Date.now() >= state.retryAt;
+}
+
 let ready: Ready = await init();
 
 export async function handler(event: unknown, context: Context): Promise<unknown> {
@@ -73,7 +124,7 @@ export async function handler(event: unknown, context: Context): Promise<unknown
   const kind = detectEventKind(event);
   const line: Record<string, unknown> = { requestId: context.awsRequestId, eventType: kind };
   try {
-    if (!ready.runtime && !ready.permanent) ready = await init();
+    if (initDue(ready)) ready = await init();
     const runtime = ready.runtime;
 
     const ping = parseKeepWarm(event);

@@ -125,7 +125,10 @@ function createWorkspace(
     python: config.python,
     pipTimeoutSeconds: config.workspace.pipTimeoutSeconds,
     // pip runs with the kernel's scrubbed environment, with the caller's HOME.
-    kernelEnv: { ...kernelEnvironment(process.env, stateDirs(config.stateRoot), config.kernelEnvPassthrough), HOME: dirs.home },
+    kernelEnv: {
+      ...kernelEnvironment(process.env, stateDirs(config.stateRoot), config.kernelEnvPassthrough),
+      HOME: dirs.home,
+    },
     ...(store ? { store } : {}),
     log: (message, fields) => log.info(message, { caller: key, ...fields }),
   });

@@ -1,22 +1,24 @@
 import { ConfigError, isLoopbackHost, loadConfig } from "./config.js";
 import { createKernelPool } from "./kernel/create.js";
 import { createLogger } from "./log.js";
-import { ignoreLibraryCancellations, quietLibraryChatter } from "./quiet.js";
+import { ignoreLibraryCancellations, routeProcessOutput } from "./quiet.js";
 
 // The local / Fargate entry: `node dist/server.js` (what `pnpm start` runs).
+routeProcessOutput(createLogger("info")); // JSON from the first line on; the configured level follows
 const config = (() => {
   try {
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      // One JSON line like every other (LOG_LEVEL is not known yet: the config is what failed).
+      createLogger("error").error("invalid configuration", { error: err.message });
       process.exit(2);
     }
     throw err;
   }
 })();
 const log = createLogger(config.logLevel);
-quietLibraryChatter(config.logLevel);
+routeProcessOutput(log);
 ignoreLibraryCancellations((message) => log.debug(message));
 
 // The first kernel launches while Node loads the MCP SDK: the two overlap.

@@ -1,7 +1,13 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { RunningServer } from "../src/http/node-server.js";
-import { call, connectClient, rpc, startTestServer, textOf } from "./support/harness.js";
+import { JupyterServerProcess } from "../src/jupyter/server-process.js";
+import { call, connectClient, rpc, startTestServer, tempStateRoot, textOf } from "./support/harness.js";
+import { startS3, type TestS3 } from "./support/s3.js";
 
 // What a hostile user found in the protocol layer: bad params answered as internal errors with zod's
 // dump, and valid JSON that is not JSON-RPC answered as a parse error.
@@ -150,4 +156,117 @@ describe("valid JSON that is no JSON-RPC request is -32600 Invalid Request", () 
     const note = await rpc(server.url, { jsonrpc: "2.0", method: "notifications/initialized" });
     expect(note.status).toBe(202);
   });
+});
+
+describe("the built server's stdout and stderr are one JSON object per line", () => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const entry = path.resolve(here, "../dist/server.js");
+  let s3: TestS3;
+  beforeAll(async () => {
+    // A bucket makes the server build S3 clients (the AWS SDK warns on Node < 22 through process warnings).
+    s3 = await startS3("hostile-logs");
+  });
+  afterAll(async () => s3?.close());
+
+  test("with kernels of its own: a traceback, a kernel death, a restart, S3, bad requests, shutdown", async () => {
+    expectJsonLines(await drive({}));
+  });
+
+  test("with a Jupyter server's kernels (JUPYTER_URL), whose library narrates on the console", async () => {
+    const jupyter = new JupyterServerProcess({
+      stateRoot: tempStateRoot("logs-jupyter"),
+      python: "/usr/bin/python3",
+    });
+    try {
+      const { baseUrl, token } = await jupyter.ensureRunning();
+      expectJsonLines(await drive({ JUPYTER_URL: baseUrl, JUPYTER_TOKEN: token }));
+    } finally {
+      await jupyter.stop();
+    }
+  });
+
+  /** Runs dist/server.js through the calls a hostile user makes; returns what it wrote. */
+  async function drive(env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+    if (!existsSync(entry)) {
+      throw new Error(
+        `${entry} is missing: build first (cd packages/handler && npx tsc -p tsconfig.build.json).`,
+      );
+    }
+    const child = spawn(process.execPath, [entry], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        PORT: "0",
+        JUPYTER_STATE_ROOT: tempStateRoot("logs"),
+        LOG_LEVEL: "debug",
+        ...s3.env,
+        // s3rver's fixed credentials, which startS3 put in this process's environment.
+        AWS_ACCESS_KEY_ID: "S3RVER",
+        AWS_SECRET_ACCESS_KEY: "S3RVER",
+        AWS_REGION: "us-east-1",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output = { stdout: "", stderr: "" };
+    child.stdout.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    let client: Client | undefined;
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setInterval(() => {
+          const found = /"url":"(http:[^"]+)\/mcp"/.exec(output.stderr);
+          if (found) {
+            clearInterval(timer);
+            resolve(found[1]!);
+          }
+        }, 50);
+        void exited.then((code) => {
+          clearInterval(timer);
+          reject(new Error(`the server exited (code ${code}):\n${output.stderr}`));
+        });
+      });
+      client = await connectClient(url);
+      expect(textOf(await call(client, "execute_code", { code: "print('hi')" }))).toContain("hi");
+      const raised = await call(client, "execute_code", {
+        code: "def f():\n    raise ValueError('bad')\nf()",
+      });
+      expect(raised.isError).toBe(true);
+      await call(client, "execute_code", { code: "import sys; print('to stderr', file=sys.stderr)" });
+      await call(client, "execute_code", { code: "import os; os._exit(1)" });
+      await call(client, "restart_kernel", {});
+      expect(textOf(await call(client, "execute_code", { code: "print('again')" }))).toContain("again");
+      await call(client, "create_notebook", {
+        filename: "n.ipynb",
+        cells: [{ type: "code", source: "1/0" }],
+      });
+      await call(client, "execute_cell", { notebook_path: "n.ipynb", cell_index: 0 });
+      await client.callTool({ name: "execute_code", arguments: { code: 5 } }).catch(() => undefined);
+      await rpc(url, "[]");
+      await rpc(url, "{not json");
+    } finally {
+      await client?.close().catch(() => undefined);
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(output.stderr).toMatch(/"message":"listening"/);
+    return output;
+  }
+
+  function expectJsonLines(output: { stdout: string; stderr: string }): void {
+    for (const [stream, text] of Object.entries(output)) {
+      const bad = text
+        .split("\n")
+        .filter((line) => line !== "")
+        .filter((line) => {
+          try {
+            const value: unknown = JSON.parse(line);
+            return typeof value !== "object" || value === null || Array.isArray(value);
+          } catch {
+            return true;
+          }
+        });
+      expect({ stream, bad: bad.slice(0, 5) }).toEqual({ stream, bad: [] });
+    }
+  }
 });

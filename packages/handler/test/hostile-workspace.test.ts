@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tool results are JSON, inspected loosely here. */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { spawn } from "node:child_process";
 import {
@@ -166,6 +165,28 @@ describe("notebook writes are atomic", () => {
       const report = await workspace.sync();
       expect(report?.uploaded.sort()).toEqual([".hidden-but-real.txt", "nb.ipynb"]);
       expect(s3.puts.some((key) => key.includes("jmcp-tmp"))).toBe(false);
+      store.client.destroy();
+    });
+
+    test("a restore replaces a hard link at a file's name instead of writing through it", async () => {
+      const store = new S3WorkspaceStore({
+        bucket: s3.bucket,
+        prefix: "h/",
+        endpoint: s3.endpoint,
+        presignExpiresSeconds: 60,
+      });
+      const first = workspaceAt(dir("restore-a"), store);
+      await first.bind("carol");
+      await first.writeText("nb.ipynb", "from S3\n");
+      await first.sync();
+      const root = dir("restore-b");
+      const outside = path.join(dir("restore-outside"), "theirs.txt");
+      writeFileSync(outside, "theirs");
+      linkSync(outside, path.join(root, "nb.ipynb"));
+      await workspaceAt(root, store).bind("carol");
+      expect(readFileSync(outside, "utf8")).toBe("theirs");
+      expect(readFileSync(path.join(root, "nb.ipynb"), "utf8")).toBe("from S3\n");
+      expect(readdirSync(root)).toEqual(["nb.ipynb"]);
       store.client.destroy();
     });
   });

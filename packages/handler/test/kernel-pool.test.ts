@@ -6,7 +6,17 @@ describe("the kernel lifecycle table", () => {
     const life = new KernelLifecycle();
     const seen: string[] = [];
     life.onTransition((t) => seen.push(`${t.from}-${t.event}->${t.to}`));
-    for (const event of ["start", "ready", "run", "interrupt", "done", "restart", "ready", "died", "start"] as const) {
+    for (const event of [
+      "start",
+      "ready",
+      "run",
+      "interrupt",
+      "done",
+      "restart",
+      "ready",
+      "died",
+      "start",
+    ] as const) {
       life.fire(event);
     }
     expect(life.state).toBe("starting");
@@ -59,7 +69,8 @@ describe.each(TRANSPORTS)("one kernel per caller (%s)", (transport) => {
     await Promise.all([slow.execute("1", { timeoutMs: 30_000 }), quick.execute("1", { timeoutMs: 30_000 })]);
     const long = slow.execute("import time\ntime.sleep(8)", { timeoutMs: 60_000 });
     const started = Date.now();
-    for (let i = 0; i < 5; i++) expect((await quick.execute(`${i}`, { timeoutMs: 30_000 })).status).toBe("ok");
+    for (let i = 0; i < 5; i++)
+      expect((await quick.execute(`${i}`, { timeoutMs: 30_000 })).status).toBe("ok");
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(slow.status().state).toBe("busy");
     expect((await long).status).toBe("ok");

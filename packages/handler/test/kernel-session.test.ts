@@ -42,6 +42,18 @@ describe.each(TRANSPORTS)("a caller's kernel session (%s)", (transport) => {
     });
   });
 
+  test("a flood of calls is bounded: beyond 32 waiting, calls are refused at once and the rest run", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        session.execute(`import time; time.sleep(0.02); ${i}`, { timeoutMs: 60_000 }),
+      ),
+    );
+    const refused = results.filter((r) => r.notes.join(" ").includes("calls are already waiting"));
+    expect(refused.length).toBeGreaterThanOrEqual(60 - 33);
+    expect(results.filter((r) => r.status === "ok").length).toBe(60 - refused.length);
+    expect((await session.execute("'after'", { timeoutMs: 30_000 })).status).toBe("ok");
+  });
+
   test("a lone surrogate is refused at once, and variables are kept", async () => {
     await session.execute("kept = 'yes'", { timeoutMs: 30_000 });
     const started = Date.now();

@@ -26,7 +26,11 @@ describe("WireCodec", () => {
     const [id, delim, sig, header, parent, metadata, content] = encoded.frames;
     expect(id!.toString()).toBe("id");
     expect(delim).toEqual(DELIMITER);
-    const expected = createHmac("sha256", KEY).update(header!).update(parent!).update(metadata!).update(content!);
+    const expected = createHmac("sha256", KEY)
+      .update(header!)
+      .update(parent!)
+      .update(metadata!)
+      .update(content!);
     expect(sig!.toString()).toBe(expected.digest("hex"));
     expect(JSON.parse(header!.toString())).toMatchObject({
       msg_id: encoded.msgId,
@@ -57,10 +61,14 @@ describe("WireCodec", () => {
     const frames = codec.encode("status", { execution_state: "idle" }).frames;
     for (const index of [1, 2, 3, 4, 5]) {
       const tampered = frames.map((f) => Buffer.from(f));
-      tampered[index]![tampered[index]!.length - 2] ^= 1;
+      const frame = tampered[index]!;
+      frame[frame.length - 2] = frame[frame.length - 2]! ^ 1;
       expect(codec.decode(tampered)).toEqual({ ok: false, reason: "bad-signature" });
     }
-    expect(new WireCodec(KEY.replace("0", "1"), "s").decode(frames)).toEqual({ ok: false, reason: "bad-signature" });
+    expect(new WireCodec(KEY.replace("0", "1"), "s").decode(frames)).toEqual({
+      ok: false,
+      reason: "bad-signature",
+    });
     const short = [...frames];
     short[1] = Buffer.from(frames[1]!.toString().slice(0, 63));
     expect(codec.decode(short)).toEqual({ ok: false, reason: "bad-signature" });
@@ -91,7 +99,9 @@ print(json.dumps([base64.b64encode(f).decode() for f in out]))`;
     try {
       stdout = execFileSync(PYTHON, ["-c", script, JSON.stringify(ours)], { encoding: "utf8" });
     } catch (err) {
-      throw new Error(`needs jupyter_client for ${PYTHON}: apt-get install -y python3-jupyter-client (${err})`);
+      throw new Error(
+        `needs jupyter_client for ${PYTHON}: apt-get install -y python3-jupyter-client (${err})`,
+      );
     }
     const theirs = (JSON.parse(stdout) as string[]).map((f) => Buffer.from(f, "base64"));
     const decoded = codec.decode(theirs);
@@ -135,7 +145,10 @@ describe("kernelspecs", () => {
 
   test("first directory wins; python3 falls back to ipykernel; other names must exist", async () => {
     const root = tempStateRoot("specs");
-    for (const [dir, flag] of [["one", "first"], ["two", "second"]] as const) {
+    for (const [dir, flag] of [
+      ["one", "first"],
+      ["two", "second"],
+    ] as const) {
       mkdirSync(path.join(root, dir, "py"), { recursive: true });
       writeFileSync(path.join(root, dir, "py", "kernel.json"), JSON.stringify({ argv: ["python", flag] }));
     }
@@ -152,17 +165,21 @@ describe("kernelspecs", () => {
     await expect(resolveKernelSpec("../etc", dirs)).rejects.toThrow(/invalid kernel name/);
   });
 
-  test("argv[0] python/python3/python3.N is replaced, paths are not; spec env wins and substitutes", () => {
+  test("argv[0] python/python3/python3.N is replaced, paths are not; {resource_dir}; spec env wins and substitutes", () => {
     const spec = { file: undefined, interruptMode: "signal" as const, env: { A: "${B}-x", C: "${NOPE}" } };
     for (const bare of ["python", "python3", "python3.11"]) {
-      expect(kernelCommand({ ...spec, argv: [bare, "-f", "{connection_file}"] }, "/py", "/c.json", {}).argv).toEqual([
-        "/py",
-        "-f",
-        "/c.json",
-      ]);
+      expect(
+        kernelCommand({ ...spec, argv: [bare, "-f", "{connection_file}"] }, "/py", "/c.json", {}).argv,
+      ).toEqual(["/py", "-f", "/c.json"]);
     }
-    const cmd = kernelCommand({ ...spec, argv: ["/usr/bin/python3"] }, "/py", "/c", { A: "base", B: "b" }, { B: "caller" });
-    expect(cmd.argv).toEqual(["/usr/bin/python3"]);
+    const cmd = kernelCommand(
+      { ...spec, file: "/specs/k/kernel.json", argv: ["/usr/bin/python3", "{resource_dir}/x"] },
+      "/py",
+      "/c",
+      { A: "base", B: "b" },
+      { B: "caller" },
+    );
+    expect(cmd.argv).toEqual(["/usr/bin/python3", "/specs/k/x"]);
     expect(cmd.env).toEqual({ A: "caller-x", B: "caller", C: "${NOPE}" });
   });
 });

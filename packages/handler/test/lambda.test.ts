@@ -100,7 +100,7 @@ describe.each(HTTP_EVENT_SHAPES)("dist/lambda.js with %s events", (shape) => {
 
     const health = await invoke(eventFor(shape, { method: "GET", path: "/health" }));
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: "ok", kernel: { state: "idle" } });
+    expect(await health.json()).toEqual({ status: "ok", name: "jupyter-mcp", version: expect.any(String) });
 
     const denied = await invoke(
       eventFor(shape, { method: "POST", path: "/mcp", body: rpcBody(3, "tools/list", {}) }),
@@ -126,7 +126,9 @@ describe("dist/lambda.js beyond HTTP", () => {
   ])("a %s ping warms the kernel and answers without HTTP", async (_name, event) => {
     const started = performance.now();
     const result = (await handler(event, lambdaContext())) as Record<string, unknown>;
-    expect(result).toMatchObject({ warmed: true, kernel: "idle" });
+    // One token means one caller: the ping keeps that caller's kernel up (and a spare beside it).
+    expect(result).toMatchObject({ warmed: true });
+    expect(result.kernels).toBeGreaterThanOrEqual(1);
     expect(result).not.toHaveProperty("statusCode");
     expect(performance.now() - started).toBeLessThan(15_000);
   });
@@ -192,7 +194,8 @@ describe("dist/lambda.js beyond HTTP", () => {
       const event = httpApiV2Event({ method: "POST", path: "/mcp", headers: { "content-type": "application/json" }, body: "{}" });
       const first = await handler(event, lambdaContext());
       const second = await handler(event, lambdaContext());
-      console.log(JSON.stringify({ first, second }));
+      // Not console.log: the entry routes console output into its JSON log (src/quiet.ts).
+      process.stdout.write(JSON.stringify({ first, second }) + "\\n");
       process.exit(0);`;
     const stateRoot = tempStateRoot("no-token");
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {

@@ -13,7 +13,7 @@ let work: string;
 beforeAll(async () => {
   server = await startTestServer();
   client = await connectClient(server.url);
-  work = server.runtime.workspace.root;
+  work = server.runtime.workspace(undefined).root;
 });
 
 afterAll(async () => {

@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, InsecureBindError } from "../src/http/node-server.js";
-import { KernelSession } from "../src/jupyter/kernel-session.js";
-import {
-  ExternalJupyterServer,
-  JupyterNotInstalledError,
-  JupyterServerProcess,
-} from "../src/jupyter/server-process.js";
+import { createKernelPool } from "../src/kernel/create.js";
+import { KernelLaunchError } from "../src/kernel/transport.js";
+import { JupyterServerProcess } from "../src/jupyter/server-process.js";
 import { createLogger } from "../src/log.js";
 import { tempStateRoot } from "./support/harness.js";
 
@@ -69,8 +66,8 @@ async function runCode(url: string, code: string): Promise<string> {
   return body.result.content[0]!.text;
 }
 
-describe("the Jupyter supervisor", () => {
-  test("works when HOME is unset and when it is read-only; only the state root is written", async () => {
+describe("the kernel processes", () => {
+  test("works when HOME is unset and when it is read-only; the caller's HOME and workspace are under the state root", async () => {
     const readOnlyHome = mkdtempSync(path.join(tmpdir(), "jmcp-rohome-"));
     chmodSync(readOnlyHome, 0o555);
     for (const home of [undefined, readOnlyHome]) {
@@ -87,7 +84,7 @@ describe("the Jupyter supervisor", () => {
           url,
           "import os, matplotlib.pyplot as plt\nplt.plot([1])\nplt.savefig(os.path.join(os.getcwd(), 'fig.png'))\nprint(os.environ['HOME'], os.getcwd())",
         );
-        expect(text).toContain(`${stateRoot}/home ${stateRoot}/work`);
+        expect(text).toContain(`${stateRoot}/callers/default/home ${stateRoot}/callers/default/work`);
       } finally {
         child.kill("SIGTERM");
         await new Promise((r) => child.once("exit", r));
@@ -95,87 +92,103 @@ describe("the Jupyter supervisor", () => {
     }
   });
 
-  test("SIGTERM shuts down gracefully and takes Jupyter with it", async () => {
+  test("starts no Jupyter server without JUPYTER_URL: the kernel is our own child's", async () => {
+    const { child, url } = await startServerProcess({
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PORT: "0",
+      JUPYTER_STATE_ROOT: tempStateRoot("direct"),
+    });
+    try {
+      const text = await runCode(url, "import os\nprint(open(f'/proc/{os.getppid()}/cmdline').read())");
+      expect(text).not.toContain("jupyter_server");
+      expect(text).not.toContain("jupyter-server");
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  });
+
+  test("SIGTERM shuts down gracefully and takes the kernel and its children with it", async () => {
     const { child, url } = await startServerProcess({
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       PORT: "0",
       JUPYTER_STATE_ROOT: tempStateRoot("graceful"),
     });
-    const pids = await runCode(url, "import os\nprint(os.getpid(), os.getppid())");
-    const [kernelPid, jupyterPid] = pids.trim().split(/\s+/).map(Number) as [number, number];
+    const pids = await runCode(
+      url,
+      "import os, subprocess\nk = subprocess.Popen(['sleep', '1000'])\nprint(os.getpid(), k.pid)",
+    );
+    const [kernelPid, sleepPid] = pids.trim().split(/\s+/).map(Number) as [number, number];
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 30_000)).toBe(true);
+    expect(await until(() => !alive(kernelPid) && !alive(sleepPid), 30_000)).toBe(true);
   });
 
-  test("never leaves Jupyter or the kernel orphaned when the parent is killed", async () => {
+  test("never leaves a kernel or its children orphaned when the server is SIGKILLed", async () => {
     const { child, url } = await startServerProcess({
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       PORT: "0",
       JUPYTER_STATE_ROOT: tempStateRoot("orphan"),
     });
-    const pids = await runCode(url, "import os\nprint(os.getpid(), os.getppid())");
-    const [kernelPid, jupyterPid] = pids.trim().split(/\s+/).map(Number) as [number, number];
-    expect(alive(jupyterPid)).toBe(true);
+    const pids = await runCode(
+      url,
+      "import os, subprocess\nk = subprocess.Popen(['sleep', '1000'])\nprint(os.getpid(), k.pid)",
+    );
+    const [kernelPid, sleepPid] = pids.trim().split(/\s+/).map(Number) as [number, number];
+    expect(alive(kernelPid)).toBe(true);
     child.kill("SIGKILL");
-    expect(await until(() => !alive(jupyterPid) && !alive(kernelPid), 30_000)).toBe(true);
+    expect(await until(() => !alive(kernelPid) && !alive(sleepPid), 30_000)).toBe(true);
   });
 
-  test("restarts the Jupyter server when it dies; the next call says state was lost", async () => {
-    const jupyter = new JupyterServerProcess({
-      stateRoot: tempStateRoot("restart"),
-      python: "/usr/bin/python3",
-    });
-    const session = new KernelSession(jupyter);
-    try {
-      const first = await session.execute("kept = 1\nimport os\nos.getppid()", { timeoutMs: 10_000 });
-      expect(first.status).toBe("ok");
-      const oldPid = jupyter.pid!;
-      process.kill(oldPid, "SIGKILL");
-      const restarted = () =>
-        jupyter.state === "running" && jupyter.pid !== undefined && jupyter.pid !== oldPid;
-      expect(await until(restarted, 20_000)).toBe(true);
-      const next = await session.execute("'kept' in globals()", { timeoutMs: 10_000 });
-      expect(next.status).toBe("ok");
-      expect(next.kernelRestarted).toBe(true);
-      expect(next.notes.join(" ")).toMatch(/fresh kernel because the Jupyter server restarted/);
-      expect(JSON.stringify(next.outputs)).toContain("False");
-    } finally {
-      await session.shutdown();
-      await jupyter.stop();
-    }
-  });
-
-  test("attaches to an existing Jupyter server given by URL and token", async () => {
+  test("attaches to an existing Jupyter server given by JUPYTER_URL and JUPYTER_TOKEN", async () => {
     const owner = new JupyterServerProcess({
       stateRoot: tempStateRoot("external"),
       python: "/usr/bin/python3",
     });
     const endpoint = await owner.ensureRunning();
-    const external = new ExternalJupyterServer(endpoint.baseUrl, endpoint.token);
-    const session = new KernelSession(external);
+    const config = loadConfig({
+      JUPYTER_STATE_ROOT: tempStateRoot("attach"),
+      JUPYTER_URL: endpoint.baseUrl,
+      JUPYTER_TOKEN: endpoint.token,
+    });
+    const pool = await createKernelPool(config, createLogger("silent"));
     try {
-      const result = await session.execute("print('attached')", { timeoutMs: 10_000 });
+      const session = pool.session("default");
+      const result = await session.execute("print('attached')", { timeoutMs: 30_000 });
       expect(JSON.stringify(result.outputs)).toContain("attached");
-      expect(session.status().server).toBe("external");
+      expect(session.status().transport).toBe("jupyter-server");
     } finally {
-      await session.shutdown();
+      await pool.close();
       await owner.stop();
     }
   });
 
-  test("a missing Jupyter fails with a message saying how to install it", async () => {
+  test("a missing Python or ipykernel fails the call with a message saying how to install it", async () => {
     const fakeDir = mkdtempSync(path.join(tmpdir(), "jmcp-fakepy-"));
     const fake = path.join(fakeDir, "python3");
-    writeFileSync(fake, '#!/bin/sh\necho "/usr/bin/python3: No module named jupyter_server" >&2\nexit 1\n', {
-      mode: 0o755,
-    });
+    writeFileSync(
+      fake,
+      '#!/bin/sh\necho "/usr/bin/python3: No module named ipykernel_launcher" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
     for (const python of [fake, path.join(fakeDir, "missing-python")]) {
-      const jupyter = new JupyterServerProcess({ stateRoot: tempStateRoot("missing"), python });
-      const error = await jupyter.ensureRunning().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(JupyterNotInstalledError);
-      expect((error as Error).message).toMatch(/apt-get install -y jupyter-server python3-ipykernel/);
+      const config = loadConfig({
+        JUPYTER_STATE_ROOT: tempStateRoot("missing"),
+        JUPYTER_PYTHON: python,
+        MCP_SPARE_KERNELS: "0",
+      });
+      const pool = await createKernelPool(config, createLogger("silent"));
+      try {
+        const result = await pool.session("default").execute("1", { timeoutMs: 30_000 });
+        expect(result.status).toBe("error");
+        expect(result.notes.join(" ")).toMatch(/apt-get install -y python3-ipykernel|JUPYTER_PYTHON/);
+        await expect(pool.session("default").warm()).rejects.toThrow(KernelLaunchError);
+      } finally {
+        await pool.close();
+      }
     }
   });
 
@@ -183,23 +196,5 @@ describe("the Jupyter supervisor", () => {
     const config = loadConfig({ HOST: "0.0.0.0", PORT: "0", JUPYTER_STATE_ROOT: tempStateRoot("insecure") });
     await expect(startHttpServer(config, createLogger("silent"))).rejects.toThrow(InsecureBindError);
     await expect(startHttpServer(config, createLogger("silent"))).rejects.toThrow(/MCP_AUTH_TOKEN/);
-  });
-
-  test("the state root may not be writable: a clear error, not a hang", async () => {
-    const parent = mkdtempSync(path.join(tmpdir(), "jmcp-ro-"));
-    mkdirSync(path.join(parent, "locked"));
-    chmodSync(path.join(parent, "locked"), 0o555);
-    const jupyter = new JupyterServerProcess({
-      stateRoot: path.join(parent, "locked", "state"),
-      python: "/usr/bin/python3",
-    });
-    // As root, permissions do not bind; the test then checks the ordinary path still works.
-    const outcome = await jupyter.ensureRunning().then(
-      () => "started",
-      (e: Error) => e.message,
-    );
-    if (process.getuid?.() === 0) expect(outcome).toBe("started");
-    else expect(outcome).toMatch(/EACCES/);
-    await jupyter.stop();
   });
 });

@@ -117,12 +117,15 @@ describe("tools over MCP", () => {
     expect(textOf(check)).toContain("False");
   });
 
-  test("get_kernel_status reports the kernel", async () => {
+  test("get_kernel_status reports the caller's own kernel", async () => {
     const result = await call(client, "get_kernel_status");
     expect(result.structuredContent).toMatchObject({
+      caller: "default",
       state: "idle",
       kernelName: "python3",
-      server: "running",
+      transport: "direct",
+      queued: 0,
+      running: null,
     });
   });
 
@@ -204,7 +207,7 @@ describe("tools over MCP", () => {
   test("get_execution_output for an unknown id is a clear error", async () => {
     const result = await call(client, "get_execution_output", { execution_id: "no-such-execution" });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/No execution no-such-execution/);
+    expect(textOf(result)).toMatch(/No unread execution no-such-execution on your kernel/);
   });
 
   test("interrupt_kernel with nothing running says so", async () => {
@@ -250,12 +253,15 @@ describe("tools over MCP", () => {
   });
 
   test("wrong argument types and unknown tools are clear errors", async () => {
-    const wrong = await call(client, "execute_code", { code: 42 });
-    expect(wrong.isError).toBe(true);
-    expect(textOf(wrong)).toMatch(/code/);
-    const unknown = await call(client, "no_such_tool");
-    expect(unknown.isError).toBe(true);
-    expect(textOf(unknown)).toMatch(/Tool no_such_tool not found/);
+    // JSON-RPC -32602 Invalid params, naming the field (more cases in hostile-protocol.test.ts).
+    await expect(call(client, "execute_code", { code: 42 })).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/"code" must be a string, not a number/),
+    });
+    await expect(call(client, "no_such_tool")).rejects.toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/Unknown tool "no_such_tool"; call tools\/list/),
+    });
   });
 
   test("restart_kernel clears the variables", async () => {

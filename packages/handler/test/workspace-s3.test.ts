@@ -73,7 +73,7 @@ describe("workspace persistence in S3", () => {
     // A new process with an empty state root: the workspace comes back from S3.
     s3.puts.length = 0;
     const b = await start();
-    expect(b.server.runtime.workspace.root).not.toBe(a.server.runtime.workspace.root);
+    expect(b.server.runtime.workspace(undefined).root).not.toBe(a.server.runtime.workspace(undefined).root);
     const listed = await call(b.client, "list_files", {});
     expect(
       json(listed)

@@ -13,7 +13,6 @@ const headers = { "content-type": "application/json", accept: ACCEPT };
 
 export async function fetchHandler(n) {
   const { loadConfig, startHttpServer, createLogger } = await import(path.join(dist, "index.js"));
-  console.debug = () => undefined;
   const config = loadConfig({ PORT: "0", JUPYTER_STATE_ROOT: stateRoot("fetch"), LOG_LEVEL: "error" });
   const server = await startHttpServer(config, createLogger("error"));
   try {
@@ -60,7 +59,7 @@ export async function lambdaHandler(n) {
 export function lambdaInit() {
   const script =
     `const t = performance.now(); const m = await import(${JSON.stringify(path.join(dist, "lambda.js"))});` +
-    `console.log("READY " + (performance.now() - t)); await m.shutdown?.(); process.exit(0);`;
+    `process.stdout.write("READY " + (performance.now() - t) + "\\n"); await m.shutdown?.(); process.exit(0);`;
   return new Promise((resolve, reject) => {
     const root = stateRoot("init");
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {

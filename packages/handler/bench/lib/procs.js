@@ -14,13 +14,17 @@ function statOf(pid) {
     // The command name may hold spaces and parentheses: the fields after the last ")" are fixed.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), start: fields[19] };
+    return { ppid: Number(fields[1]), sid: Number(fields[3]), start: fields[19] };
   } catch {
     return undefined;
   }
 }
 
-/** `pid` and all its descendants, each with its start time (so a reused pid is never mistaken for it). */
+/**
+ * `pid`, all its descendants, and the members of sessions they lead (a kernel's watchdog is
+ * double-forked into the kernel's session, so its parent is init, not the kernel). Each comes with
+ * its start time, so a reused pid is never mistaken for it.
+ */
 export function processTree(pid) {
   const all = [];
   for (const name of readdirSync("/proc")) {
@@ -28,7 +32,12 @@ export function processTree(pid) {
     if (s) all.push({ pid: Number(name), ...s });
   }
   const tree = all.filter((p) => p.pid === pid);
-  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i].pid));
+  const seen = new Set(tree.map((p) => p.pid));
+  const add = (p) => !seen.has(p.pid) && seen.add(p.pid) && tree.push(p);
+  for (let i = 0; i < tree.length; i++) {
+    for (const p of all) if (p.ppid === tree[i].pid) add(p);
+    if (i > 0 && tree[i].sid === tree[i].pid) for (const p of all) if (p.sid === tree[i].pid) add(p);
+  }
   return tree;
 }
 

@@ -1,11 +1,10 @@
 // The two servers measured over HTTP in one run: ours (`node dist/server.js`) and the original's
-// design (`python3 bench/original.py`). Both are timed from spawn to the first `1+1` result, then
-// warm `1+1` calls go through the same keep-alive client.
+// design (`python3 bench/original.py`). Both are timed from spawn to the first `1+1` result; the
+// warm `1+1` calls (warm.js) go through the same keep-alive client.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectTwo, keepAliveClient } from "./client.js";
 import { spawnServer, stateRoot, stopTree, treeMemory } from "./procs.js";
-import { timeLoop } from "./stats.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const dist = path.resolve(here, "../../dist");
@@ -49,29 +48,22 @@ export const original = originalServer("original");
 export const originalNoDelay = originalServer("original (TCP_NODELAY)", { ORIGINAL_NODELAY: "1" });
 
 /**
- * `runs` cold starts of `server`: spawn -> listening -> first `1+1` answered. The last one stays up
- * for `n` warm calls and a memory reading; everything it started is stopped before returning.
+ * One cold start of `server`: spawn -> listening -> first `1+1` answered, in ms. The server stays
+ * up, with a memory reading taken after that first call; `stop()` ends it and all it started.
  */
-export async function coldAndWarm(server, { runs, n, token, env }) {
-  const colds = [];
-  let warm;
-  let memory;
-  for (let i = 0; i < runs; i++) {
-    const started = await server.spawn(token ? { ...env, MCP_AUTH_TOKEN: token } : env);
-    const client = keepAliveClient(started.url, { token });
-    try {
-      expectTwo(await client.execute("1+1"));
-      colds.push(performance.now() - started.startedAt);
-      if (i === runs - 1) {
-        memory = treeMemory(started.child.pid);
-        warm = await timeLoop(async () => expectTwo(await client.execute("1+1")), n);
-      }
-    } catch (err) {
-      throw new Error(`${server.label}: ${(err && err.message) || err}\n${started.output().slice(-800)}`);
-    } finally {
-      client.close();
-      await stopTree(started.child);
-    }
+export async function coldStart(server, { token, env } = {}) {
+  const started = await server.spawn(token ? { ...env, MCP_AUTH_TOKEN: token } : env);
+  const client = keepAliveClient(started.url, { token });
+  const stop = async () => {
+    client.close();
+    await stopTree(started.child);
+  };
+  try {
+    expectTwo(await client.execute("1+1"));
+    const ms = performance.now() - started.startedAt;
+    return { ms, memory: treeMemory(started.child.pid), client, stop };
+  } catch (err) {
+    await stop();
+    throw new Error(`${server.label}: ${(err && err.message) || err}\n${started.output().slice(-800)}`);
   }
-  return { colds, warm, memory };
 }

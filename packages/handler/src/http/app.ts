@@ -66,7 +66,8 @@ export function createApp(options: AppOptions): FetchHandler {
 
   /** The caller's identity, or a 401 response. A bearer token, when configured, is always required. */
   const authenticate = (request: Request, context: RequestContext): { identity?: string } | Response => {
-    if (config.authTokens.size === 0) return context.identity === undefined ? {} : { identity: context.identity };
+    if (config.authTokens.size === 0)
+      return context.identity === undefined ? {} : { identity: context.identity };
     const name = bearerCaller(request.headers.get("authorization"), config.authTokens);
     if (name !== undefined) {
       const identity = context.identity ?? tokenIdentity(name);

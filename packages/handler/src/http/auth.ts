@@ -14,7 +14,10 @@ export function bearerMatches(authorization: string | null, expected: string): b
  * The name of the token the request carries, or undefined. Every token is compared (no early exit),
  * so the time taken says nothing about which names exist or how close a guess was.
  */
-export function bearerCaller(authorization: string | null, tokens: ReadonlyMap<string, string>): string | undefined {
+export function bearerCaller(
+  authorization: string | null,
+  tokens: ReadonlyMap<string, string>,
+): string | undefined {
   let found: string | undefined;
   for (const [name, token] of tokens) {
     if (bearerMatches(authorization, token) && found === undefined) found = name;

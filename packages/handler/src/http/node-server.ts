@@ -58,7 +58,11 @@ export async function startHttpServer(
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  log.info("listening", { url: `${url}/mcp`, auth: config.authTokens.size > 0 ? "bearer" : "none", callers: config.authTokens.size });
+  log.info("listening", {
+    url: `${url}/mcp`,
+    auth: config.authTokens.size > 0 ? "bearer" : "none",
+    callers: config.authTokens.size,
+  });
   return {
     url,
     runtime,

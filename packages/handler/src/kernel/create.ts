@@ -34,10 +34,13 @@ async function createLauncher(config: Config, log: Logger): Promise<KernelLaunch
       import("./services/launcher.js"),
       import("../jupyter/server-process.js"),
     ]);
-    return new JupyterServerKernelLauncher(new ExternalJupyterServer(config.jupyterUrl, config.jupyterToken), {
-      kernelName: config.kernelName,
-      log: warn,
-    });
+    return new JupyterServerKernelLauncher(
+      new ExternalJupyterServer(config.jupyterUrl, config.jupyterToken),
+      {
+        kernelName: config.kernelName,
+        log: warn,
+      },
+    );
   }
   const { DirectKernelLauncher } = await import("./direct/launcher.js");
   const dirs = stateDirs(config.stateRoot);

@@ -22,16 +22,7 @@ export type KernelState =
   | "dead";
 
 export type KernelEvent =
-  | "start"
-  | "ready"
-  | "failed"
-  | "run"
-  | "done"
-  | "interrupt"
-  | "restart"
-  | "died"
-  | "stop"
-  | "stopped";
+  "start" | "ready" | "failed" | "run" | "done" | "interrupt" | "restart" | "died" | "stop" | "stopped";
 
 const TRANSITIONS: Record<KernelState, Partial<Record<KernelEvent, KernelState>>> = {
   not_started: { start: "starting", stop: "stopped" },

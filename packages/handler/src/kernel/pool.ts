@@ -65,7 +65,11 @@ export class KernelPool {
   /** Launches spare kernels up to `spares`, within the kernel limit (init, keep-warm pings). */
   async warmSpares(): Promise<void> {
     await this.options.launcher.prepare();
-    while (!this.closed && this.spareKernels.length < this.options.spares && this.liveCount() < this.options.maxKernels) {
+    while (
+      !this.closed &&
+      this.spareKernels.length < this.options.spares &&
+      this.liveCount() < this.options.maxKernels
+    ) {
       this.spareKernels.push(this.launchSpare());
     }
     await Promise.all(this.spareKernels.map((p) => p.catch(() => undefined)));
@@ -84,7 +88,12 @@ export class KernelPool {
     const spares = this.spareKernels.splice(0);
     await Promise.all([
       ...[...this.sessions.values()].map((s) => s.shutdown("the server stopped")),
-      ...spares.map((p) => p.then((k) => k.shutdown(0), () => undefined)),
+      ...spares.map((p) =>
+        p.then(
+          (k) => k.shutdown(0),
+          () => undefined,
+        ),
+      ),
     ]);
     await this.options.launcher.close();
   }
@@ -156,7 +165,11 @@ export class KernelPool {
     const code = preloadCode(this.options.preload);
     if (code) {
       try {
-        await bounded(kernel.execute({ code, silent: true, store_history: false }, () => {}), timeoutMs, "KERNEL_PRELOAD");
+        await bounded(
+          kernel.execute({ code, silent: true, store_history: false }, () => {}),
+          timeoutMs,
+          "KERNEL_PRELOAD",
+        );
       } catch (err) {
         await kernel.shutdown(0);
         throw err;

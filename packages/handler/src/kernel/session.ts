@@ -241,7 +241,10 @@ export class KernelSession {
     const channel = await this.options.acquireKernel();
     try {
       await bounded(
-        channel.execute({ code: callerSetupCode(this.options.place), silent: true, store_history: false }, () => {}),
+        channel.execute(
+          { code: callerSetupCode(this.options.place), silent: true, store_history: false },
+          () => {},
+        ),
         SETUP_TIMEOUT_MS,
         "the kernel's setup",
       );
@@ -269,7 +272,9 @@ export class KernelSession {
     const channel = await this.ensureKernel();
     if (this.lostState) {
       execution.kernelRestarted = true;
-      execution.notes.push(`This runs on a fresh kernel because ${this.lostState}: earlier variables are gone.`);
+      execution.notes.push(
+        `This runs on a fresh kernel because ${this.lostState}: earlier variables are gone.`,
+      );
       this.lostState = undefined;
     }
     this.lifecycle.fire("run");
@@ -281,7 +286,9 @@ export class KernelSession {
     }
     try {
       const reply = await channel.execute(
-        { code: execution.code, store_history: true, stop_on_error: true },
+        // We send one request at a time, so there is never a queue at the kernel to abort; with
+        // stop_on_error ipykernel would abort our next request if it came within its abort window.
+        { code: execution.code, store_history: true, stop_on_error: false },
         (message) => {
           if (message.header.msg_type === "execute_input") {
             const count = message.content.execution_count;
@@ -318,9 +325,12 @@ export class KernelSession {
     if (execution.done) return;
     if (execution.timedOut) {
       const seconds = +((execution.timeoutMs ?? 0) / 1000).toFixed(1);
-      execution.notes.push(`Timed out after ${seconds} s; the kernel was interrupted and variables are kept.`);
+      execution.notes.push(
+        `Timed out after ${seconds} s; the kernel was interrupted and variables are kept.`,
+      );
       execution.finish("timeout");
     } else {
+      if (reply.status === "aborted") execution.notes.push("The kernel aborted this cell without running it.");
       execution.finish(reply.status === "ok" ? "ok" : "error");
     }
   }
@@ -338,7 +348,9 @@ export class KernelSession {
       `Timed out after ${seconds} s and the interrupt did not stop the cell, so the kernel was restarted: all variables are lost.`,
     );
     await this.restart("a timed-out cell ignored the interrupt").catch((err: unknown) =>
-      execution.notes.push(`The restart failed too (${errorMessage(err)}); the next call starts a fresh kernel.`),
+      execution.notes.push(
+        `The restart failed too (${errorMessage(err)}); the next call starts a fresh kernel.`,
+      ),
     );
     execution.finish("timeout");
   }
@@ -385,7 +397,9 @@ export class KernelSession {
     this.touch();
     if (this.current || this.queue.size > 0) {
       return Promise.reject(
-        new KernelBusyError("The kernel is busy running a cell; try again when it is idle, or call interrupt_kernel."),
+        new KernelBusyError(
+          "The kernel is busy running a cell; try again when it is idle, or call interrupt_kernel.",
+        ),
       );
     }
     return this.queue.run(async () => {

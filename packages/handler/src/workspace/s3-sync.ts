@@ -9,12 +9,12 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { callerKey } from "../callers.js";
-import { checkRelativePath, isWriteTempName, WorkspacePathError } from "./paths.js";
+import { checkRelativePath, isWriteTempName, WorkspacePathError, writeTempName } from "./paths.js";
 
 /**
  * Mirrors one local directory to s3://bucket/<prefix>files/<caller>/ and back. No MCP in here: it
@@ -167,7 +167,15 @@ export class S3Mirror {
     const object = await this.store.client.send(
       new GetObjectCommand({ Bucket: this.store.bucket, Key: key }),
     );
-    await pipeline(object.Body as Readable, createWriteStream(target, { flags: "w" }));
+    // Renamed into place like Workspace.writeText: never torn, never written through a hard link.
+    const temp = path.join(path.dirname(target), writeTempName(path.basename(target)));
+    try {
+      await pipeline(object.Body as Readable, createWriteStream(temp, { flags: "wx", mode: 0o644 }));
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
     const info = await stat(target);
     this.manifest.set(relative, { size: info.size, mtimeMs: info.mtimeMs });
   }

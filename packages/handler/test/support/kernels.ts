@@ -25,7 +25,10 @@ const INSTALL =
  * A real kernel pool built the way the entries build it (createKernelPool from a config): direct
  * kernels over ZMQ, or kernels of a real Jupyter server given as JUPYTER_URL.
  */
-export async function startPool(transport: TransportName, env: Record<string, string> = {}): Promise<PoolUnderTest> {
+export async function startPool(
+  transport: TransportName,
+  env: Record<string, string> = {},
+): Promise<PoolUnderTest> {
   const stateRoot = tempStateRoot(`pool-${transport}`);
   let server: JupyterServerProcess | undefined;
   const extra: Record<string, string> = {};

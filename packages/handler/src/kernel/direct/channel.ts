@@ -79,9 +79,7 @@ export class DirectKernelChannel implements KernelChannel {
     void receiveLoop(sockets.control, (frames) => this.onReply("control", frames));
     void receiveLoop(sockets.iopub, (frames) => this.onIopub(frames));
     void receiveLoop(sockets.stdin, (frames) => this.onStdin(frames));
-    void parts.process.exited.then((exit) =>
-      this.gone(this.shuttingDown ? "shut down" : describeExit(exit)),
-    );
+    void parts.process.exited.then((exit) => this.gone(this.shuttingDown ? "shut down" : describeExit(exit)));
   }
 
   /** Why the kernel is gone, or undefined while it runs. */
@@ -207,10 +205,12 @@ export class DirectKernelChannel implements KernelChannel {
         this.replies.delete(msgId);
         reject(new Error(`no ${msgType} reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      const settle = <T>(fn: (value: T) => void) => (value: T) => {
-        clearTimeout(timer);
-        fn(value);
-      };
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          fn(value);
+        };
       this.replies.set(msgId, { resolve: settle(resolve), reject: settle(reject) });
       (channel === "shell" ? this.parts.sockets.shellWriter : this.parts.sockets.controlWriter).send(frames);
     });

@@ -1,7 +1,8 @@
 /**
  * Kernelspecs the way jupyter_client reads them: `<dir>/<name>/kernel.json` in the Jupyter data
- * directories, first match wins; argv[0] `python`/`python3` means "the configured Python"; the
- * spec's env is laid over the launch environment with `${VAR}` substituted from it.
+ * directories, first match wins; argv[0] `python`/`python3` means "the configured Python";
+ * `{connection_file}` and `{resource_dir}` are substituted in argv; the spec's env is laid over the
+ * launch environment with `${VAR}` substituted from it.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -40,7 +41,8 @@ export function kernelSpecDirs(python: string, stateRoot: string, env: Record<st
   const dataDirs: string[] = [];
   for (const entry of (env.JUPYTER_PATH ?? "").split(path.delimiter)) if (entry) dataDirs.push(entry);
   dataDirs.push(env.JUPYTER_DATA_DIR || path.join(stateRoot, "data"));
-  if (path.isAbsolute(python)) dataDirs.push(path.join(path.dirname(path.dirname(python)), "share", "jupyter"));
+  if (path.isAbsolute(python))
+    dataDirs.push(path.join(path.dirname(path.dirname(python)), "share", "jupyter"));
   dataDirs.push("/usr/local/share/jupyter", "/usr/share/jupyter");
   return [...new Set(dataDirs.map((dir) => path.join(dir, "kernels")))];
 }
@@ -51,7 +53,8 @@ export class KernelSpecError extends Error {
 
 /** Finds `name` in `dirs`; python3 falls back to ipykernel's spec, any other name must exist. */
 export async function resolveKernelSpec(name: string, dirs: readonly string[]): Promise<KernelSpec> {
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new KernelSpecError(`invalid kernel name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    throw new KernelSpecError(`invalid kernel name ${JSON.stringify(name)}`);
   for (const dir of dirs) {
     const file = path.join(dir, name, "kernel.json");
     let text: string;
@@ -108,14 +111,20 @@ export function kernelCommand(
   baseEnv: Record<string, string>,
   extraEnv: Record<string, string> = {},
 ): KernelCommand {
-  const argv = spec.argv.map((arg) => arg.replaceAll("{connection_file}", connectionFile));
+  const resourceDir = spec.file ? path.dirname(spec.file) : "";
+  const argv = spec.argv.map((arg) =>
+    arg.replaceAll("{connection_file}", connectionFile).replaceAll("{resource_dir}", resourceDir),
+  );
   if (BARE_PYTHON.test(argv[0]!)) argv[0] = python;
   const launchEnv = { ...baseEnv, ...extraEnv };
   const env = { ...launchEnv };
   // Substituted from the launch environment only, not from other spec entries (as
   // string.Template.safe_substitute over os.environ does in jupyter_client); unknown names stay.
   for (const [key, value] of Object.entries(spec.env)) {
-    env[key] = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => launchEnv[name] ?? whole);
+    env[key] = value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
+      (whole, name: string) => launchEnv[name] ?? whole,
+    );
   }
   return { argv, env };
 }

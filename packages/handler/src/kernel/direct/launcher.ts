@@ -7,10 +7,21 @@ import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import path from "node:path";
-import { KernelLaunchError, type KernelChannel, type KernelLauncher, type LaunchOptions } from "../transport.js";
+import {
+  KernelLaunchError,
+  type KernelChannel,
+  type KernelLauncher,
+  type LaunchOptions,
+} from "../transport.js";
 import { DirectKernelChannel } from "./channel.js";
 import { ensureRuntimeDir, removeKernelFiles, writeConnectionFile, type KernelFiles } from "./connection.js";
-import { kernelCommand, kernelSpecDirs, KernelSpecError, resolveKernelSpec, type KernelSpec } from "./kernelspec.js";
+import {
+  kernelCommand,
+  kernelSpecDirs,
+  KernelSpecError,
+  resolveKernelSpec,
+  type KernelSpec,
+} from "./kernelspec.js";
 import { DEFAULT_OUTPUT_LIMITS, KernelOutputLog, type LogFn, type OutputLogLimits } from "./output-log.js";
 import { KernelProcess } from "./process.js";
 import { KernelSockets } from "./sockets.js";
@@ -48,7 +59,8 @@ export class DirectKernelLauncher implements KernelLauncher {
   constructor(private readonly options: DirectKernelLauncherOptions) {
     this.log = options.log ?? (() => undefined);
     this.runtimeDir = path.join(options.stateRoot, "runtime");
-    this.specDirs = options.kernelSpecDirs ?? kernelSpecDirs(options.python, options.stateRoot, options.baseEnv);
+    this.specDirs =
+      options.kernelSpecDirs ?? kernelSpecDirs(options.python, options.stateRoot, options.baseEnv);
   }
 
   get kernelName(): string {
@@ -72,8 +84,17 @@ export class DirectKernelLauncher implements KernelLauncher {
     const id = randomUUID();
     const files = await writeConnectionFile(this.runtimeDir, id, this.kernelName);
     const fields = { kernel: id, label: launch.label };
-    const output = new KernelOutputLog(this.log, fields, { ...DEFAULT_OUTPUT_LIMITS, ...this.options.outputLimits });
-    const command = kernelCommand(spec, this.options.python, files.connectionFile, this.options.baseEnv, launch.env);
+    const output = new KernelOutputLog(this.log, fields, {
+      ...DEFAULT_OUTPUT_LIMITS,
+      ...this.options.outputLimits,
+    });
+    const command = kernelCommand(
+      spec,
+      this.options.python,
+      files.connectionFile,
+      this.options.baseEnv,
+      launch.env,
+    );
     // What jupyter_client sets for every kernel: ipykernel then knows it has a frontend (no
     // "Ctrl-C will not work" banner on stdout at each start) and exits if it is orphaned to init.
     command.env.JPY_PARENT_PID = String(process.pid);
@@ -81,7 +102,12 @@ export class DirectKernelLauncher implements KernelLauncher {
     const sockets = new KernelSockets(files.endpoints, codec.session);
     let kernel: KernelProcess;
     try {
-      kernel = await KernelProcess.spawn({ argv: command.argv, env: command.env, cwd: launch.workDir, output });
+      kernel = await KernelProcess.spawn({
+        argv: command.argv,
+        env: command.env,
+        cwd: launch.workDir,
+        output,
+      });
     } catch (err) {
       sockets.close();
       await removeKernelFiles(files);
@@ -125,7 +151,9 @@ export class DirectKernelLauncher implements KernelLauncher {
     remainingMs: number,
   ): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), remainingMs)));
+    const timedOut = new Promise<"timeout">(
+      (resolve) => (timer = setTimeout(() => resolve("timeout"), remainingMs)),
+    );
     let outcome: "ready" | "timeout" | "gone";
     try {
       outcome = await Promise.race([channel.waitUntilReady().then(() => "ready" as const), timedOut]);
@@ -135,9 +163,9 @@ export class DirectKernelLauncher implements KernelLauncher {
       clearTimeout(timer);
     }
     if (outcome === "ready") return;
+    const exit = kernel.exitStatus; // before we kill it: how it ended on its own, if it did
     // Kill what we started, wait for its files to go, then say why in words someone can act on.
     await channel.shutdown(0);
-    const exit = kernel.exitStatus;
     throw new KernelLaunchError(this.failureMessage(outcome, exit, output.recentLines(), files, remainingMs));
   }
 
@@ -183,6 +211,7 @@ export class DirectKernelLauncher implements KernelLauncher {
       }
     }
     const info = await stat(workDir).catch(() => undefined);
-    if (!info?.isDirectory()) throw new KernelLaunchError(`the kernel's working directory ${workDir} does not exist`);
+    if (!info?.isDirectory())
+      throw new KernelLaunchError(`the kernel's working directory ${workDir} does not exist`);
   }
 }

@@ -50,7 +50,10 @@ export class KernelOutputLog {
   /** Reports lines dropped by the rate cap that were not reported yet. */
   flush(): void {
     if (this.droppedLines > 0) {
-      this.log("kernel output lines dropped (rate limit)", { ...this.fields, dropped_lines: this.droppedLines });
+      this.log("kernel output lines dropped (rate limit)", {
+        ...this.fields,
+        dropped_lines: this.droppedLines,
+      });
       this.droppedLines = 0;
     }
   }

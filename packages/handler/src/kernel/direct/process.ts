@@ -128,8 +128,13 @@ export class KernelProcess {
     live.delete(this);
   }
 
-  /** Kills the group, waits (bounded) for the leader to be reaped, and lets go of the pipes. */
+  /**
+   * Kills the group and waits, bounded, until it is really empty: SIGKILL is delivered
+   * asynchronously, and "after shutdown nothing of the kernel runs" should hold the moment we
+   * return. Then lets go of the pipes.
+   */
   async destroy(waitMs = 1000): Promise<void> {
+    const deadline = performance.now() + waitMs;
     this.killGroup();
     if (!this.exit) {
       let timer: NodeJS.Timeout | undefined;
@@ -141,8 +146,22 @@ export class KernelProcess {
       ]);
       clearTimeout(timer);
     }
+    // Signal 0 only asks whether the group still exists; it is harmless even if the number was
+    // reused meanwhile (we would merely wait to the deadline).
+    while (groupExists(this.pid) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     // Grandchildren may hold stdout/stderr open a moment longer; we are done listening.
     for (const stream of this.child.stdio) (stream as Readable | null)?.destroy();
+  }
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

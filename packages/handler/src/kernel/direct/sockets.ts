@@ -95,7 +95,10 @@ export class FrameWriter {
 }
 
 /** Reads every multipart message of `socket` until it is closed. */
-export async function receiveLoop(socket: Socket & AsyncIterable<Buffer[]>, onFrames: (frames: Buffer[]) => void) {
+export async function receiveLoop(
+  socket: Socket & AsyncIterable<Buffer[]>,
+  onFrames: (frames: Buffer[]) => void,
+) {
   try {
     for await (const frames of socket) onFrames(frames);
   } catch {

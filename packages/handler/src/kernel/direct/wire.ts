@@ -33,8 +33,7 @@ export interface WireMessage {
 }
 
 export type DecodeResult =
-  | { ok: true; message: WireMessage }
-  | { ok: false; reason: "malformed" | "bad-signature" };
+  { ok: true; message: WireMessage } | { ok: false; reason: "malformed" | "bad-signature" };
 
 export interface EncodedMessage {
   msgId: string;
@@ -154,7 +153,12 @@ export class WireCodec {
   }
 
   private digest(header: Buffer, parent: Buffer, metadata: Buffer, content: Buffer): Buffer {
-    return createHmac("sha256", this.key).update(header).update(parent).update(metadata).update(content).digest();
+    return createHmac("sha256", this.key)
+      .update(header)
+      .update(parent)
+      .update(metadata)
+      .update(content)
+      .digest();
   }
 }
 

@@ -1,9 +1,9 @@
 import {
   KernelAPI,
+  ServerConnection,
   type Kernel,
   type KernelConnection,
   type KernelMessage,
-  type ServerConnection,
 } from "@jupyterlab/services";
 import {
   KernelGoneError,
@@ -14,6 +14,7 @@ import {
   type KernelExit,
 } from "../transport.js";
 import { bounded, errorText, sleep } from "./bounds.js";
+import { watchKernel, type KernelWatch } from "./kernel-watch.js";
 import { withAbortSignal } from "./settings.js";
 
 export type ServicesLog = (message: string, fields?: Record<string, unknown>) => void;
@@ -32,6 +33,8 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 5000;
 const SHUTDOWN_MARGIN_MS = 3000;
 /** The library's one kernel_info can go unanswered if it beat the server's iopub subscription. */
 const KERNEL_INFO_RETRY_MS = 2000;
+/** While a cell runs: how often we check the kernel is still the process we started. */
+const PROBE_INTERVAL_MS = 5000;
 
 type Forward = (message: KernelMessage.IMessage) => void;
 
@@ -44,10 +47,10 @@ export class ServicesKernelChannel implements KernelChannel {
   private readonly goneWaiters = new Set<(error: KernelGoneError) => void>();
   /** Executes by msg_id, for the update_display_data messages the library keeps from their future. */
   private readonly displayUpdateRoutes = new Map<string, Forward>();
-  private ready = false;
+  private readonly watch: KernelWatch;
+  private probeTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
   private stopping: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kernel: KernelConnection,
@@ -56,11 +59,11 @@ export class ServicesKernelChannel implements KernelChannel {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
     // kernel.info rejects when the kernel_info reply is an error; we await it in waitUntilReady.
     kernel.info.catch(() => undefined);
-    kernel.anyMessage.connect(this.onAnyMessage, this);
-    kernel.statusChanged.connect(this.onStatus, this);
-    kernel.connectionStatusChanged.connect(this.onConnectionStatus, this);
+    this.watch = watchKernel(kernel, {
+      reconnectGraceMs: options.requestTimeoutMs,
+      onGone: (reason) => this.markGone(reason),
+    });
     kernel.iopubMessage.connect(this.onIopubMessage, this);
-    kernel.disposed.connect(() => this.markGone("the connection to the kernel was closed"), this);
   }
 
   get id(): string {
@@ -90,7 +93,7 @@ export class ServicesKernelChannel implements KernelChannel {
       clearInterval(retry);
       if (onGone) this.goneWaiters.delete(onGone);
     }
-    this.ready = true;
+    this.watch.markReady();
   }
 
   execute(request: ExecuteRequest, onIopub: (message: IopubMessage) => void): Promise<ExecuteReply> {
@@ -135,10 +138,14 @@ export class ServicesKernelChannel implements KernelChannel {
       if (msg.header.msg_type !== "update_display_data") forward(msg);
     };
     this.displayUpdateRoutes.set(msgId, forward);
+    // A kernel replaced under us (restarted through the server) never answers this request, and
+    // the server tells no client: only asking the kernel shows it.
+    this.probeTimer ??= setInterval(() => this.watch.probe(), PROBE_INTERVAL_MS).unref();
     return new Promise<ExecuteReply>((resolve, reject) => {
       const settle = () => {
         this.goneWaiters.delete(fail);
         this.displayUpdateRoutes.delete(msgId);
+        if (this.displayUpdateRoutes.size === 0) this.stopProbing();
       };
       const fail = (error: KernelGoneError) => {
         settle();
@@ -194,11 +201,21 @@ export class ServicesKernelChannel implements KernelChannel {
     // GET first: a kernel the server already removed (its restart failed) is no error, and
     // shutdownKernel would print a console.warn for the 404.
     const removeKernel = async () => {
-      if (await KernelAPI.getKernelModel(this.id, settings))
-        await KernelAPI.shutdownKernel(this.id, settings);
+      for (let attempt = 0; ; attempt++) {
+        if (!(await KernelAPI.getKernelModel(this.id, settings))) return;
+        try {
+          return await KernelAPI.shutdownKernel(this.id, settings);
+        } catch (err) {
+          // jupyter_client answers 500 (InvalidStateError) to a DELETE that lands while it is still
+          // restarting the kernel, our "died and restarted" case: ask again until the budget is spent.
+          const status = err instanceof ServerConnection.ResponseError ? err.response.status : 0;
+          if (status < 500) throw err;
+          await sleep(Math.min(1000, 100 * 2 ** attempt));
+        }
+      }
     };
     try {
-      // The fetch deadline aborts both requests; the race covers anything that ignores it.
+      // The fetch deadline aborts every request; the race covers anything that ignores it.
       await bounded(removeKernel(), {
         timeoutMs: budgetMs + 500,
         onTimeout: () => new Error(`no answer within ${budgetMs} ms`),
@@ -214,62 +231,27 @@ export class ServicesKernelChannel implements KernelChannel {
     this.options.onShutdown(this);
   }
 
-  /** The first reason wins; rejects everything waiting, and settles `exited` unless we are stopping it. */
+  /** The first reason wins: rejects everything waiting; unless we are stopping it, settles `exited`. */
   private markGone(reason: string): void {
     if (this.goneReason !== undefined) return;
     this.goneReason = reason;
-    clearTimeout(this.reconnectTimer);
+    this.watch.stop();
+    this.stopProbing();
     const error = new KernelGoneError(reason);
     for (const fail of [...this.goneWaiters]) fail(error);
     this.goneWaiters.clear();
     if (!this.stopRequested) {
       this.options.log("kernel gone", { kernelId: this.id, reason });
       this.resolveExited({ reason });
+      // Nothing more can run on it, yet the server may still hold it (it restarted it): delete it
+      // now, out of the library's call stack, rather than rely on every caller's shutdown().
+      setImmediate(() => void this.shutdown());
     }
   }
 
-  private onAnyMessage(_: KernelConnection, args: Kernel.IAnyMessageArgs): void {
-    const msg = args.msg;
-    if (args.direction !== "recv" || msg.channel !== "iopub" || msg.header.msg_type !== "status") return;
-    if ("msg_id" in msg.parent_header) return; // a kernel's own busy/idle for some request
-    const content = msg.content as { execution_state?: string };
-    if (content.execution_state === "restarting") {
-      // The server restarted a kernel that died. Left alone, the library resets and reconnects by
-      // itself in an unawaited promise that rejects ("Canceled future", "disposed") once we drop the
-      // connection. This signal fires before the library handles the message, so make it read as
-      // the server's "dead": the library then just disposes the connection, and we launch afresh.
-      content.execution_state = "dead";
-      this.markGone("the kernel died and the Jupyter server restarted it; its state is lost");
-    } else if (content.execution_state === "dead") {
-      this.markGone("the kernel died and the Jupyter server could not restart it");
-    }
-  }
-
-  private onStatus(_: KernelConnection, status: KernelMessage.Status): void {
-    if (status === "dead" || status === "restarting" || status === "autorestarting") {
-      this.markGone(`the kernel is ${status}`);
-    } else if (status === "starting" && this.ready) {
-      // Someone restarted it through the server (JupyterLab, REST): a fresh process, state gone.
-      this.markGone("the kernel was restarted on the Jupyter server by someone else; its state is lost");
-      this.kernel.dispose();
-    }
-  }
-
-  private onConnectionStatus(_: KernelConnection, status: Kernel.ConnectionStatus): void {
-    if (status === "connected") {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-    } else if (status === "disconnected") {
-      this.markGone("the websocket to the Jupyter server closed");
-    } else if (this.ready && this.reconnectTimer === undefined && this.goneReason === undefined) {
-      // The library retries a lost socket for minutes; a call waiting on it must not wait that long.
-      const graceMs = this.options.requestTimeoutMs;
-      this.reconnectTimer = setTimeout(() => {
-        this.markGone(`lost the websocket to the Jupyter server for ${graceMs} ms`);
-        this.kernel.dispose();
-      }, graceMs);
-      this.reconnectTimer.unref();
-    }
+  private stopProbing(): void {
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   private onIopubMessage(_: KernelConnection, msg: KernelMessage.IIOPubMessage): void {

@@ -16,10 +16,11 @@ export function serverSettingsFor(
     baseUrl: endpoint.baseUrl,
     wsUrl: endpoint.wsUrl,
     token: endpoint.token,
-    // The websocket cannot carry an Authorization header from Node's `ws` through the library.
-    appendToken: true,
+    // REST requests send it as an Authorization header; so does our websocket (below), which keeps
+    // it out of URLs, and so out of proxy and server access logs.
+    appendToken: false,
     fetch: boundedFetch({ timeoutMs: requestTimeoutMs }),
-    WebSocket: boundedWebSocket(requestTimeoutMs),
+    WebSocket: boundedWebSocket(requestTimeoutMs, endpoint.token),
   });
 }
 
@@ -48,12 +49,34 @@ function boundedFetch(bound: {
     const signals = bound.timeoutMs === undefined ? [] : [AbortSignal.timeout(bound.timeoutMs)];
     if (bound.signal) signals.push(bound.signal);
     try {
-      return await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
+      return response.ok ? response : await withoutTraceback(response);
     } catch (err) {
       // The library rewraps this as a NetworkError with our message and drops `cause`: put it in.
       throw new TypeError(fetchFailure(err, bound.timeoutMs));
     }
   };
+}
+
+/**
+ * A Jupyter server's error answer carries the whole Python traceback, which the library prints raw
+ * through console.error (many lines on stderr). Keep its last line in the message, drop the rest.
+ */
+async function withoutTraceback(response: Response): Promise<Response> {
+  if (!response.headers.get("content-type")?.includes("json")) return response;
+  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
+  const body = await response.text();
+  let data: { message?: unknown; traceback?: unknown };
+  try {
+    data = JSON.parse(body) as typeof data;
+  } catch {
+    return new Response(body, init);
+  }
+  const traceback = Array.isArray(data.traceback) ? data.traceback.join("") : data.traceback;
+  if (typeof traceback !== "string" || traceback.trim() === "") return new Response(body, init);
+  const lastLine = traceback.trim().split("\n").at(-1)?.trim();
+  const message = `${typeof data.message === "string" ? data.message : "error"} (${lastLine})`;
+  return new Response(JSON.stringify({ ...data, message, traceback: undefined }), init);
 }
 
 function fetchFailure(err: unknown, timeoutMs: number | undefined): string {
@@ -64,11 +87,12 @@ function fetchFailure(err: unknown, timeoutMs: number | undefined): string {
   return cause ? `${e.message ?? "fetch failed"} (${cause})` : (e.message ?? String(err));
 }
 
-function boundedWebSocket(handshakeTimeoutMs: number): typeof globalThis.WebSocket {
-  // The library calls `new settings.WebSocket(url, protocols)`; `ws` takes the handshake bound third.
+function boundedWebSocket(handshakeTimeoutMs: number, token: string): typeof globalThis.WebSocket {
+  const headers = token ? { Authorization: `token ${token}` } : {};
+  // The library calls `new settings.WebSocket(url, protocols)`; `ws` takes its options third.
   class BoundedWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { handshakeTimeout: handshakeTimeoutMs });
+      super(url, protocols, { handshakeTimeout: handshakeTimeoutMs, headers });
     }
   }
   return BoundedWebSocket as unknown as typeof globalThis.WebSocket;

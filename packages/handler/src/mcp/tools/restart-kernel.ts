@@ -20,7 +20,10 @@ export function registerRestartKernel(server: McpServer, ctx: ToolContext): void
       try {
         await ctx.session.restart();
       } catch (err) {
-        return jsonResult({ restarted: false, message: (err as Error).message, ...ctx.session.status() }, true);
+        return jsonResult(
+          { restarted: false, message: (err as Error).message, ...ctx.session.status() },
+          true,
+        );
       }
       return jsonResult({
         restarted: true,
