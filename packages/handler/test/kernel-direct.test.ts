@@ -1,6 +1,6 @@
 // The direct transport against a real ipykernel: launch, wire, execute, death, interrupt,
 // shutdown, orphans, logs. Nothing of the kernel is mocked; processes are checked by pid in /proc.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,7 @@ import { tempStateRoot } from "./support/harness.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.JUPYTER_PYTHON ?? "/usr/bin/python3";
-const INSTALL = "apt-get install -y python3-ipykernel python3-numpy python3-matplotlib";
+const INSTALL = "apt-get install -y python3-ipykernel (or set JUPYTER_PYTHON to a Python that has it)";
 
 interface LogEntry {
   message: string;
@@ -128,7 +128,7 @@ const DEBIAN_ARGV = ["python3", "-m", "ipykernel_launcher", "-f", "{connection_f
 
 beforeAll(() => {
   try {
-    execFileSync(PYTHON, ["-c", "import ipykernel, numpy, matplotlib"], { stdio: "pipe" });
+    execFileSync(PYTHON, ["-c", "import ipykernel, jupyter_client"], { stdio: "pipe" });
   } catch (err) {
     throw new Error(`These tests need ipykernel for ${PYTHON}: ${INSTALL} (${(err as Error).message})`);
   }
@@ -214,6 +214,42 @@ describe("launch", () => {
     },
   );
 
+  slowTest("launch waits for a late iopub (slow joiner) so the first execute loses nothing", async () => {
+    // The kernel binds iopub elsewhere and the real path appears (a symlink) only 1.5 s later,
+    // well after shell answers kernel_info: resolving on the kernel_info reply alone would lose
+    // the first execute's output, and its idle with it.
+    const stateRoot = tempStateRoot("latesub");
+    const late = [
+      "import json, os, sys, threading, time",
+      "info = json.load(open(sys.argv[1]))",
+      "alt = sys.argv[1] + '.late.json'",
+      "json.dump(dict(info, iopub_port=9), open(alt, 'w'))",
+      "def link():",
+      "    time.sleep(1.5)",
+      "    os.symlink(info['ip'] + '-9', info['ip'] + '-2')",
+      "threading.Thread(target=link, daemon=True).start()",
+      "from ipykernel import kernelapp",
+      "kernelapp.launch_new_instance(argv=['-f', alt])",
+    ].join("\n");
+    writeSpec(path.join(stateRoot, "data"), "python3", { argv: ["python", "-c", late, "{connection_file}"] });
+    const { launch } = makeLauncher({ stateRoot });
+    const started = Date.now();
+    const kernel = await launch();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([
+      run(kernel, "print('first')"),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error("first execute never completed: its iopub was lost")),
+          15_000,
+        );
+      }),
+    ]);
+    clearTimeout(timer);
+    expect(first.stdout).toBe("first\n");
+  });
+
   slowTest(
     "kernelspec from <stateRoot>/data: bare python replaced, {connection_file} substituted, env merged, cwd",
     async () => {
@@ -260,13 +296,21 @@ describe("launch", () => {
     },
   );
 
-  slowTest("an unknown kernel name is a KernelLaunchError saying where it looked", async () => {
-    const { launch, stateRoot } = makeLauncher({ kernelName: "nope" });
-    const err = await launch().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KernelLaunchError);
-    expect((err as Error).message).toContain(`no kernelspec named "nope"`);
-    expect((err as Error).message).toContain(path.join(stateRoot, "data", "kernels"));
-  });
+  slowTest(
+    "an unknown kernel name or a missing workDir is a KernelLaunchError saying what is wrong",
+    async () => {
+      const { launch, stateRoot } = makeLauncher({ kernelName: "nope" });
+      const err = await launch().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KernelLaunchError);
+      expect((err as Error).message).toContain(`no kernelspec named "nope"`);
+      expect((err as Error).message).toContain(path.join(stateRoot, "data", "kernels"));
+      const { launcher } = makeLauncher();
+      const gone = path.join(stateRoot, "no-such-dir");
+      const noDir = await launcher.launch({ workDir: gone, label: "t" }).catch((e: unknown) => e);
+      expect(noDir).toBeInstanceOf(KernelLaunchError);
+      expect((noDir as Error).message).toBe(`the kernel's working directory ${gone} does not exist`);
+    },
+  );
 
   slowTest("a missing Python is a KernelLaunchError that says what to install", async () => {
     for (const python of ["/nonexistent/bin/python3", "python3-that-does-not-exist"]) {
@@ -514,29 +558,37 @@ describe("shutdown", () => {
     expect(readdirSync(dirs.runtime)).toEqual([]);
   });
 
-  slowTest("a kernel that ignores everything (signals blocked, busy in C) is killed at graceMs", async () => {
-    const { launch } = makeLauncher();
-    const kernel = await launch();
-    const seen: string[] = [];
-    const stuck = kernel.execute(
-      {
-        code: "import re, signal\nfor s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP): signal.signal(s, signal.SIG_IGN)\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})\nre.match(r'(a+)+$', 'a' * 64 + 'b')",
-      },
-      (m) => seen.push(m.header.msg_type),
-    );
-    expect(await until(() => seen.includes("execute_input"), 10_000)).toBe(true);
-    await sleep(300);
-    await kernel.interrupt(); // ignored
-    const started = Date.now();
-    const both = Promise.all([kernel.shutdown(1000), kernel.shutdown(1000)]);
-    await expect(stuck).rejects.toBeInstanceOf(KernelGoneError);
-    await both;
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(900);
-    expect(elapsed).toBeLessThan(1000 + 4000);
-    expect(alive(kernel.pid!)).toBe(false);
-    expect(groupMembers(kernel.pid!)).toEqual([]);
-  });
+  slowTest(
+    "a kernel that ignores everything (signals blocked, busy in C, 20 children) is killed at graceMs",
+    async () => {
+      const { launch, stateRoot } = makeLauncher();
+      const kernel = await launch();
+      const pidFile = path.join(stateRoot, "children");
+      const stuckCode = [
+        "import re, signal, subprocess",
+        "for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP): signal.signal(s, signal.SIG_IGN)",
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})",
+        "procs = [subprocess.Popen(['sleep', '1000']) for _ in range(20)]",
+        `open(${JSON.stringify(pidFile)}, 'w').write(' '.join(str(p.pid) for p in procs))`,
+        "re.match(r'(a+)+$', 'a' * 64 + 'b')  # holds the GIL: not even the control thread runs",
+      ].join("\n");
+      const stuck = kernel.execute({ code: stuckCode }, () => undefined);
+      expect(await until(() => existsSync(pidFile), 10_000)).toBe(true);
+      await sleep(300);
+      const children = pidsIn(readFileSync(pidFile, "utf8"));
+      expect(children).toHaveLength(20);
+      await kernel.interrupt(); // ignored
+      const started = Date.now();
+      const both = Promise.all([kernel.shutdown(1000), kernel.shutdown(1000)]);
+      await expect(stuck).rejects.toBeInstanceOf(KernelGoneError);
+      await both;
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(1000 + 4000);
+      for (const pid of [kernel.pid!, ...children]) expect(alive(pid)).toBe(false);
+      expect(groupMembers(kernel.pid!)).toEqual([]);
+    },
+  );
 
   slowTest("close() shuts down every kernel the launcher started, and refuses new ones", async () => {
     const { launcher, launch } = makeLauncher();
@@ -548,29 +600,48 @@ describe("shutdown", () => {
       expect(groupMembers(k.pid!)).toEqual([]);
     }
     await expect(launch()).rejects.toBeInstanceOf(KernelLaunchError);
+
+    // A launch still starting when close() comes is stopped too, and fails saying so.
+    const other = makeLauncher();
+    const starting = other.launch("late");
+    await sleep(100);
+    await other.launcher.close();
+    await expect(starting).rejects.toThrow(/closed while this kernel started/);
+    expect(readdirSync(other.dirs.runtime)).toEqual([]);
   });
 });
 
 describe("no orphans when Node dies", () => {
   let bundle: string;
+  /** Node children of these tests; any still running after a test is SIGKILLed (its watchdog then cleans up). */
+  const children: ChildProcess[] = [];
+
+  afterEach(() => {
+    for (const child of children.splice(0))
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
 
   beforeAll(() => {
     // The child script needs the launcher as plain JS: bundle the sources (zeromq stays external
     // and is found through NODE_PATH), so the test runs what is in src/, not a stale dist/.
     bundle = path.join(tempStateRoot("bundle"), "launcher.cjs");
-    execFileSync(
-      path.resolve(here, "../node_modules/.bin/esbuild"),
-      [
-        path.resolve(here, "../src/kernel/direct/launcher.ts"),
-        "--bundle",
-        "--platform=node",
-        "--format=cjs",
-        "--external:zeromq",
-        `--outfile=${bundle}`,
-        "--log-level=error",
-      ],
-      { stdio: "pipe" },
-    );
+    try {
+      execFileSync(
+        path.resolve(here, "../node_modules/.bin/esbuild"),
+        [
+          path.resolve(here, "../src/kernel/direct/launcher.ts"),
+          "--bundle",
+          "--platform=node",
+          "--format=cjs",
+          "--external:zeromq",
+          `--outfile=${bundle}`,
+          "--log-level=error",
+        ],
+        { stdio: "pipe" },
+      );
+    } catch (err) {
+      throw new Error(`bundling the launcher needs esbuild (a devDependency: pnpm install): ${err}`);
+    }
   });
 
   async function nodeWithKernel(mode: "wait" | "exit") {
@@ -592,6 +663,7 @@ describe("no orphans when Node dies", () => {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_PATH: path.resolve(here, "../node_modules") },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.push(child);
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -614,7 +686,8 @@ describe("no orphans when Node dies", () => {
 
   slowTest("process.exit() without shutdown takes them down too", async () => {
     const { child, pids } = await nodeWithKernel("exit");
-    await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(undefined)));
+    expect(await until(() => child.exitCode !== null, 30_000)).toBe(true);
+    expect(child.exitCode).toBe(0);
     expect(await until(() => !alive(pids.kernel) && !alive(pids.sleep), 5000)).toBe(true);
   });
 });

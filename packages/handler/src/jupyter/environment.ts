@@ -64,6 +64,8 @@ export function kernelEnvironment(
     MPLBACKEND: "module://matplotlib_inline.backend_inline",
     // jupyter_core 5 warns at every start without it; every directory is explicit anyway.
     JUPYTER_PLATFORM_DIRS: "1",
+    // debugpy prints four "frozen modules" lines at every kernel start otherwise.
+    PYDEVD_DISABLE_FILE_VALIDATION: "1",
   });
   return env;
 }

@@ -330,7 +330,8 @@ export class KernelSession {
       );
       execution.finish("timeout");
     } else {
-      if (reply.status === "aborted") execution.notes.push("The kernel aborted this cell without running it.");
+      if (reply.status === "aborted")
+        execution.notes.push("The kernel aborted this cell without running it.");
       execution.finish(reply.status === "ok" ? "ok" : "error");
     }
   }
@@ -389,10 +390,16 @@ export class KernelSession {
   }
 
   /**
-   * Evaluates one expression through user_expressions and parses the JSON it renders. A hung
-   * evaluation (a __repr__ that never returns) is interrupted, then the kernel restarted, before
-   * the queue moves on: the next call must never inherit a busy kernel.
+   * Runs `code` silently (no history, no output to anyone, execution count unchanged), then
+   * evaluates `expression`, whose repr must be JSON, and returns it parsed. Queued like any call,
+   * but waits its turn instead of refusing when busy: for the server's own work on the kernel
+   * (checkpoints, restores), never for caller code. Bounded like introspection.
    */
+  internal(code: string, expression: string, timeoutMs: number): Promise<unknown> {
+    return this.queue.run(() => this.evaluateNow(code, expression, timeoutMs));
+  }
+
+  /** Introspection for the caller: refused while the kernel is busy, so it never waits behind a cell. */
   private evaluate(expression: string, timeoutMs: number): Promise<unknown> {
     this.touch();
     if (this.current || this.queue.size > 0) {
@@ -402,33 +409,40 @@ export class KernelSession {
         ),
       );
     }
-    return this.queue.run(async () => {
-      const channel = await this.ensureKernel();
-      this.lifecycle.fire("run");
-      const reply = channel.execute(
-        { code: "", silent: true, store_history: false, user_expressions: { out: expression } },
-        () => {},
+    return this.queue.run(() => this.evaluateNow("", expression, timeoutMs));
+  }
+
+  /**
+   * Evaluates through user_expressions and parses the JSON it renders. A hung evaluation (a
+   * __repr__ that never returns) is interrupted, then the kernel restarted, before the queue moves
+   * on: the next call must never inherit a busy kernel.
+   */
+  private async evaluateNow(code: string, expression: string, timeoutMs: number): Promise<unknown> {
+    const channel = await this.ensureKernel();
+    this.lifecycle.fire("run");
+    const reply = channel.execute(
+      { code, silent: true, store_history: false, user_expressions: { out: expression } },
+      () => {},
+    );
+    try {
+      return parseExpression(await bounded(reply, timeoutMs, "introspection"));
+    } catch (err) {
+      if (err instanceof KernelGoneError) this.onExit(channel, err.message);
+      if (!(err instanceof TimeoutError)) throw err;
+      this.lifecycle.tryFire("interrupt");
+      await bounded(channel.interrupt(), 2_000, "the interrupt").catch(() => undefined);
+      const settled = await bounded(reply, this.options.interruptGraceMs ?? 2_000, "the interrupt").then(
+        () => true,
+        () => false,
       );
-      try {
-        return parseExpression(await bounded(reply, timeoutMs, "introspection"));
-      } catch (err) {
-        if (err instanceof KernelGoneError) this.onExit(channel, err.message);
-        if (!(err instanceof TimeoutError)) throw err;
-        this.lifecycle.tryFire("interrupt");
-        await bounded(channel.interrupt(), 2_000, "the interrupt").catch(() => undefined);
-        const settled = await bounded(reply, this.options.interruptGraceMs ?? 2_000, "the interrupt").then(
-          () => true,
-          () => false,
-        );
-        if (!settled) await this.restart("an introspection call hung and ignored the interrupt");
-        throw new KernelBusyError(
-          `The kernel did not answer within ${timeoutMs / 1000} s (a variable's repr may hang); it was ` +
-            (settled ? "interrupted and variables are kept." : "restarted: all variables are lost."),
-        );
-      } finally {
-        this.lifecycle.tryFire("done");
-      }
-    });
+      if (!settled) await this.restart("an introspection call hung and ignored the interrupt");
+      throw new KernelBusyError(
+        `The kernel did not answer within ${timeoutMs / 1000} s (a variable's repr may hang); it was ` +
+          (settled ? "interrupted and variables are kept." : "restarted: all variables are lost."),
+      );
+    } finally {
+      this.lifecycle.tryFire("done");
+    }
   }
 
   private remember(execution: Execution): void {
@@ -444,7 +458,8 @@ function parseExpression(reply: ExecuteReply): unknown {
   const out = reply.user_expressions?.out;
   const text = out?.data?.["text/plain"];
   if (!out || out.status !== "ok" || typeof text !== "string") {
-    throw new Error(`introspection failed: ${out?.ename ?? "no result"} ${out?.evalue ?? ""}`.trim());
+    const failed = out ?? reply;
+    throw new Error(`introspection failed: ${failed.ename ?? "no result"} ${failed.evalue ?? ""}`.trim());
   }
   return JSON.parse(text) as unknown;
 }

@@ -30,6 +30,9 @@ export interface UserExpressionResult {
 export interface ExecuteReply {
   status: "ok" | "error" | "aborted";
   execution_count?: number;
+  /** With status error: the exception's name and value. */
+  ename?: string;
+  evalue?: string;
   user_expressions?: Record<string, UserExpressionResult>;
 }
 

@@ -15,6 +15,7 @@ import { removeKernelFiles, type KernelFiles } from "./connection.js";
 import { Heartbeat } from "./heartbeat.js";
 import type { KernelOutputLog, LogFn } from "./output-log.js";
 import type { KernelProcess, ProcessExit } from "./process.js";
+import { RequestRouter } from "./routing.js";
 import { receiveLoop, type KernelSockets } from "./sockets.js";
 import type { MessageHeader, WireCodec, WireMessage } from "./wire.js";
 
@@ -23,19 +24,6 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
 const INTERRUPT_REPLY_TIMEOUT_MS = 5000;
 /** While launching: how often kernel_info is re-sent until iopub carries its status. */
 const IOPUB_PROBE_MS = 10;
-
-interface Execution {
-  onIopub: (message: IopubMessage) => void;
-  reply: ExecuteReply | undefined;
-  idle: boolean;
-  resolve: (reply: ExecuteReply) => void;
-  reject: (err: Error) => void;
-}
-
-interface ReplyWaiter {
-  resolve: (message: WireMessage) => void;
-  reject: (err: Error) => void;
-}
 
 export interface DirectChannelParts {
   id: string;
@@ -58,8 +46,9 @@ export class DirectKernelChannel implements KernelChannel {
   /** The kernel_info_reply content, once launched. */
   kernelInfo: Record<string, unknown> | undefined;
 
-  private readonly executions = new Map<string, Execution>();
-  private readonly replies = new Map<string, ReplyWaiter>();
+  private readonly router = new RequestRouter((err) =>
+    this.logOnce("onIopub-threw", "an iopub handler threw", { error: (err as Error).message }),
+  );
   private iopubProbe: ((parentId: string) => void) | undefined;
   private heartbeat: Heartbeat | undefined;
   private goneReason: string | undefined;
@@ -102,7 +91,7 @@ export class DirectKernelChannel implements KernelChannel {
       const finish = (err?: Error) => {
         clearInterval(timer);
         this.iopubProbe = undefined;
-        for (const id of probeIds) this.replies.delete(id);
+        for (const id of probeIds) this.router.forget(id);
         if (err) reject(err);
         else resolve();
       };
@@ -118,15 +107,12 @@ export class DirectKernelChannel implements KernelChannel {
       const probe = () => {
         const { msgId, frames } = this.parts.codec.encode("kernel_info_request", {});
         probeIds.add(msgId);
-        this.replies.set(msgId, {
-          resolve: (message) => {
-            this.kernelInfo ??= message.content;
-            replied = true;
-            if (!iopubLive && timer === undefined) timer = setInterval(probe, IOPUB_PROBE_MS);
-            check();
-          },
-          reject: finish,
-        });
+        this.router.expectReply(msgId).then((message) => {
+          this.kernelInfo ??= message.content;
+          replied = true;
+          if (!iopubLive && timer === undefined) timer = setInterval(probe, IOPUB_PROBE_MS);
+          check();
+        }, finish);
         this.parts.sockets.shellWriter.send(frames);
       };
       this.iopubProbe = (parentId) => {
@@ -151,10 +137,9 @@ export class DirectKernelChannel implements KernelChannel {
       allow_stdin: false,
     };
     const { msgId, frames } = this.parts.codec.encode("execute_request", content);
-    return new Promise<ExecuteReply>((resolve, reject) => {
-      this.executions.set(msgId, { onIopub, reply: undefined, idle: false, resolve, reject });
-      this.parts.sockets.shellWriter.send(frames);
-    });
+    const settled = this.router.execute(msgId, onIopub);
+    this.parts.sockets.shellWriter.send(frames);
+    return settled;
   }
 
   async interrupt(): Promise<void> {
@@ -164,7 +149,10 @@ export class DirectKernelChannel implements KernelChannel {
       this.parts.process.signalGroup("SIGINT");
       return;
     }
-    await this.request("control", "interrupt_request", {}, INTERRUPT_REPLY_TIMEOUT_MS).catch(() => undefined);
+    const { msgId, frames } = this.parts.codec.encode("interrupt_request", {});
+    const replied = this.router.expectReply(msgId, INTERRUPT_REPLY_TIMEOUT_MS);
+    this.parts.sockets.controlWriter.send(frames);
+    await replied.catch(() => undefined); // no reply in time, or gone: either way we are done
   }
 
   shutdown(graceMs = DEFAULT_SHUTDOWN_GRACE_MS): Promise<void> {
@@ -191,31 +179,6 @@ export class DirectKernelChannel implements KernelChannel {
     await this.cleanupDone;
   }
 
-  /** Sends a request and resolves with its reply (shell or control), bounded by `timeoutMs`. */
-  private request(
-    channel: "shell" | "control",
-    msgType: string,
-    content: Record<string, unknown>,
-    timeoutMs: number,
-  ): Promise<WireMessage> {
-    if (this.goneReason !== undefined) return Promise.reject(this.goneError());
-    const { msgId, frames } = this.parts.codec.encode(msgType, content);
-    return new Promise<WireMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.replies.delete(msgId);
-        reject(new Error(`no ${msgType} reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const settle =
-        <T>(fn: (value: T) => void) =>
-        (value: T) => {
-          clearTimeout(timer);
-          fn(value);
-        };
-      this.replies.set(msgId, { resolve: settle(resolve), reject: settle(reject) });
-      (channel === "shell" ? this.parts.sockets.shellWriter : this.parts.sockets.controlWriter).send(frames);
-    });
-  }
-
   private decode(channel: string, frames: Buffer[]): WireMessage | undefined {
     const result = this.parts.codec.decode(frames);
     if (result.ok) return result.message;
@@ -230,45 +193,14 @@ export class DirectKernelChannel implements KernelChannel {
 
   private onReply(channel: "shell" | "control", frames: Buffer[]): void {
     const message = this.decode(channel, frames);
-    const parentId = message?.parentHeader.msg_id;
-    if (!message || parentId === undefined) return;
-    const execution = this.executions.get(parentId);
-    if (execution && message.header.msg_type === "execute_reply") {
-      execution.reply = message.content as unknown as ExecuteReply;
-      this.settleExecution(parentId, execution);
-      return;
-    }
-    const waiter = this.replies.get(parentId);
-    if (waiter) {
-      this.replies.delete(parentId);
-      waiter.resolve(message);
-    }
+    if (message) this.router.routeReply(message);
   }
 
   private onIopub(frames: Buffer[]): void {
     const message = this.decode("iopub", frames);
-    const parentId = message?.parentHeader.msg_id;
-    if (!message || parentId === undefined) return;
-    const execution = this.executions.get(parentId);
-    if (!execution) {
-      this.iopubProbe?.(parentId);
-      return;
-    }
-    try {
-      execution.onIopub({ header: message.header, content: message.content });
-    } catch (err) {
-      this.logOnce("onIopub-threw", "an iopub handler threw", { error: (err as Error).message });
-    }
-    if (message.header.msg_type === "status" && message.content.execution_state === "idle") {
-      execution.idle = true;
-      this.settleExecution(parentId, execution);
-    }
-  }
-
-  private settleExecution(msgId: string, execution: Execution): void {
-    if (!execution.idle || !execution.reply) return;
-    this.executions.delete(msgId);
-    execution.resolve(execution.reply);
+    if (!message || this.router.routeIopub(message)) return;
+    const parentId = message.parentHeader.msg_id;
+    if (parentId !== undefined) this.iopubProbe?.(parentId);
   }
 
   /** We never allow stdin, but a kernel may ask anyway; an empty answer keeps it from hanging. */
@@ -306,10 +238,7 @@ export class DirectKernelChannel implements KernelChannel {
   }
 
   private rejectPending(err: KernelGoneError): void {
-    for (const execution of this.executions.values()) execution.reject(err);
-    this.executions.clear();
-    for (const waiter of this.replies.values()) waiter.reject(err);
-    this.replies.clear();
+    this.router.rejectAll(err);
   }
 
   private goneError(reason = this.goneReason ?? "shut down"): KernelGoneError {

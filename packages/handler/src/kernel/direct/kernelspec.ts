@@ -99,6 +99,8 @@ export function parseKernelSpec(file: string, text: string): KernelSpec {
 
 /** jupyter_client's rule: a bare python, python3 or python3.N means the configured interpreter. */
 const BARE_PYTHON = /^python(3(\.\d+)?)?$/;
+/** Any Python path, e.g. Debian's own python3 spec names /usr/bin/python3. */
+const ANY_PYTHON = /(^|\/)python(3(\.\d+)?)?$/;
 
 /**
  * The command and environment to start `spec`. The environment is `baseEnv` (already scrubbed),
@@ -115,7 +117,10 @@ export function kernelCommand(
   const argv = spec.argv.map((arg) =>
     arg.replaceAll("{connection_file}", connectionFile).replaceAll("{resource_dir}", resourceDir),
   );
-  if (BARE_PYTHON.test(argv[0]!)) argv[0] = python;
+  // Also an ipykernel spec with any Python path: JUPYTER_PYTHON is the kernel's interpreter, as
+  // documented, even where the installed spec names the system's (Debian's names /usr/bin/python3).
+  const ipykernelSpec = argv[1] === "-m" && argv[2] === "ipykernel_launcher" && ANY_PYTHON.test(argv[0]!);
+  if (BARE_PYTHON.test(argv[0]!) || ipykernelSpec) argv[0] = python;
   const launchEnv = { ...baseEnv, ...extraEnv };
   const env = { ...launchEnv };
   // Substituted from the launch environment only, not from other spec entries (as

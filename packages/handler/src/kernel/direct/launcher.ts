@@ -45,12 +45,15 @@ export interface DirectKernelLauncherOptions {
 }
 
 export const DEFAULT_LAUNCH_TIMEOUT_MS = 30_000;
+const CLOSED_DURING_LAUNCH = "the kernel launcher was closed while this kernel started";
 const INSTALL_HINT =
   "install it with `apt-get install -y python3-ipykernel`, or set JUPYTER_PYTHON to a Python that has ipykernel";
 
 export class DirectKernelLauncher implements KernelLauncher {
   readonly kind = "direct" as const;
+  /** Every kernel launched and not gone yet, starting ones included. */
   private readonly channels = new Set<DirectKernelChannel>();
+  private readonly ready = new Set<DirectKernelChannel>();
   private readonly log: LogFn;
   private readonly runtimeDir: string;
   private readonly specDirs: readonly string[];
@@ -67,13 +70,15 @@ export class DirectKernelLauncher implements KernelLauncher {
     return this.options.kernelName ?? "python3";
   }
 
-  /** The kernels launched and not gone yet. */
+  /** The kernels launched (ready) and not gone yet. */
   get liveKernels(): readonly KernelChannel[] {
-    return [...this.channels];
+    return [...this.ready];
   }
 
   async prepare(): Promise<void> {
-    await ensureRuntimeDir(this.runtimeDir);
+    await ensureRuntimeDir(this.runtimeDir).catch((err: Error) => {
+      throw new KernelLaunchError(`cannot create the runtime directory ${this.runtimeDir}: ${err.message}`);
+    });
   }
 
   async launch(launch: LaunchOptions): Promise<KernelChannel> {
@@ -82,7 +87,9 @@ export class DirectKernelLauncher implements KernelLauncher {
     const started = performance.now();
     const [spec] = await Promise.all([this.spec(), this.checkPaths(launch.workDir), this.prepare()]);
     const id = randomUUID();
-    const files = await writeConnectionFile(this.runtimeDir, id, this.kernelName);
+    const files = await writeConnectionFile(this.runtimeDir, id, this.kernelName).catch((err: Error) => {
+      throw new KernelLaunchError(`cannot write a connection file in ${this.runtimeDir}: ${err.message}`);
+    });
     const fields = { kernel: id, label: launch.label };
     const output = new KernelOutputLog(this.log, fields, {
       ...DEFAULT_OUTPUT_LIMITS,
@@ -126,15 +133,19 @@ export class DirectKernelLauncher implements KernelLauncher {
       heartbeatMisses: this.options.heartbeatMisses ?? 3,
       log: this.log,
     });
-    await this.untilReady(channel, kernel, output, files, timeoutMs - (performance.now() - started));
+    // Registered while it starts, so that close() meanwhile stops it (and this launch fails).
     this.channels.add(channel);
-    void channel.exited.then(() => this.channels.delete(channel));
-    // A launch racing close() must not outlive it.
+    void channel.exited.then(() => {
+      this.channels.delete(channel);
+      this.ready.delete(channel);
+    });
+    if (this.closed) void channel.shutdown(0);
+    await this.untilReady(channel, kernel, output, files, timeoutMs - (performance.now() - started));
     if (this.closed) {
       await channel.shutdown(0);
-      throw new KernelLaunchError("the kernel launcher was closed during launch");
+      throw new KernelLaunchError(CLOSED_DURING_LAUNCH);
     }
-    this.log("kernel started", { ...fields, pid: kernel.pid, ms: Math.round(performance.now() - started) });
+    this.ready.add(channel);
     return channel;
   }
 
@@ -166,6 +177,7 @@ export class DirectKernelLauncher implements KernelLauncher {
     const exit = kernel.exitStatus; // before we kill it: how it ended on its own, if it did
     // Kill what we started, wait for its files to go, then say why in words someone can act on.
     await channel.shutdown(0);
+    if (this.closed) throw new KernelLaunchError(CLOSED_DURING_LAUNCH);
     throw new KernelLaunchError(this.failureMessage(outcome, exit, output.recentLines(), files, remainingMs));
   }
 

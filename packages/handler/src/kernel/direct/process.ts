@@ -6,21 +6,24 @@
  * - `detached: true` makes the kernel a session and process-group leader (pgid = pid), and every
  *   subprocess a cell starts joins that group, so `kill(-pid, sig)` reaches the kernel and all its
  *   children: SIGINT interrupts `subprocess.run(["sleep", "100"])`, SIGKILL leaves nothing behind.
- * - When Node is SIGKILLed nothing of ours runs, so something else must notice. The kernel's fd 3
- *   is a socketpair whose other end only Node holds; before exec'ing the kernel, the sh wrapper
- *   starts a watchdog that reads it and, at EOF (Node gone, by any death), runs `kill -9 0`: the
- *   whole group, itself included. PR_SET_PDEATHSIG alone would only kill the kernel, not what the
- *   kernel started, and it fires when the spawning *thread* exits (a worker thread would take its
- *   kernels with it), so we do not rely on it.
+ * - When Node is SIGKILLed nothing of ours runs, so something else must notice. The wrapper's
+ *   fd 3 is a socketpair whose other end only Node holds (the "lifeline"); before exec'ing the
+ *   kernel (which does not inherit fd 3), the sh wrapper starts a watchdog that reads it and, at
+ *   EOF (Node gone, by any death), runs `kill -9 0`: the whole group, itself included.
+ *   PR_SET_PDEATHSIG alone would only kill the kernel, not what the kernel started, and it fires
+ *   when the spawning *thread* exits (a worker thread would take its kernels with it), so we do
+ *   not rely on it. (ipykernel's own parent poller, enabled by JPY_PARENT_PID, is a second line
+ *   for the kernel itself only.)
  * - The watchdog is double-forked so it is not the kernel's child: ipykernel terminates (and psutil
  *   lists, and a cell's `os.wait()` would reap) its children; our watchdog must not be one of them.
- *   It ignores INT/TERM/HUP/QUIT, so interrupts sent to the group do not kill it.
+ *   It ignores INT/TERM/HUP/QUIT, so interrupts sent to the group do not kill it. Init reaps it.
  * - sh starts in about a millisecond and the watchdog is a ~1 MB dash; a Python wrapper would add
  *   ~10 ms of interpreter start to every launch and ~8 MB per kernel.
  * Also `process.on("exit")` kills every live group, for normal exits that skip shutdown.
  * Children that call setsid() leave the group and escape all of this; only a cgroup could hold them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { KernelOutputLog } from "./output-log.js";
 
@@ -49,7 +52,7 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const kernel of live) kernel.killGroup("SIGKILL");
+    for (const kernel of live) kernel.killGroup();
   });
 }
 
@@ -89,7 +92,7 @@ export class KernelProcess {
     const kernel = new KernelProcess(child, child.pid);
     pipeLines(child.stdout!, options.output.stream("stdout"));
     pipeLines(child.stderr!, options.output.stream("stderr"));
-    // The lifeline: never written, never read by us; it must only not keep the event loop alive.
+    // The lifeline: never written, never read; it only has to stay open for as long as we live.
     const lifeline = child.stdio[3] as Readable & { unref?: () => void };
     lifeline.on("error", () => undefined);
     lifeline.unref?.();
@@ -121,9 +124,9 @@ export class KernelProcess {
    * SIGKILLs the group, once: after that the group may be gone and its number reused, so we
    * never signal it again. Drops the kernel from the exit hook's list.
    */
-  killGroup(signal: "SIGKILL" = "SIGKILL"): void {
+  killGroup(): void {
     if (this.groupKilled) return;
-    this.signalGroup(signal);
+    this.signalGroup("SIGKILL");
     this.groupKilled = true;
     live.delete(this);
   }
@@ -146,9 +149,7 @@ export class KernelProcess {
       ]);
       clearTimeout(timer);
     }
-    // Signal 0 only asks whether the group still exists; it is harmless even if the number was
-    // reused meanwhile (we would merely wait to the deadline).
-    while (groupExists(this.pid) && performance.now() < deadline) {
+    while (groupRuns(this.pid) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     // Grandchildren may hold stdout/stderr open a moment longer; we are done listening.
@@ -156,18 +157,44 @@ export class KernelProcess {
   }
 }
 
-function groupExists(pgid: number): boolean {
+/**
+ * Whether a process of the group still runs. Signal 0 answers "does the group exist" cheaply (and
+ * harmlessly, should the number have been reused), but zombies count for it: the watchdog is
+ * reaped by init, which may take its time (here, about a second). So when the group still exists
+ * we look in /proc for a member that is not a zombie; without /proc, kill() has the last word.
+ */
+function groupRuns(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const name of entries) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue; // not a pid
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "latin1");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may contain spaces and parentheses, so split after it.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 3);
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
 }
 
 function pipeLines(stream: Readable, splitter: { write(chunk: string): void; end(): void }): void {
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => splitter.write(chunk));
-  stream.on("end", () => splitter.end());
+  // "close", not "end": destroy() at cleanup skips "end", and a last line without newline counts.
+  stream.on("close", () => splitter.end());
   stream.on("error", () => undefined);
 }
