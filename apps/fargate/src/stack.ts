@@ -12,6 +12,7 @@ import {
   McpWorkspace,
   ModuleStack,
   rule,
+  sessionVariables,
   tagsVariable,
   workspaceVariables,
 } from "@jupyter-mcp/constructs";
@@ -68,7 +69,7 @@ export class FargateStack extends ModuleStack {
     const subnetIds = this.variable("subnet_ids", {
       type: "list(string)",
       description:
-        "Private subnets for the tasks (they get no public IP: give them a NAT gateway or VPC endpoints for ECR, Secrets Manager and CloudWatch Logs).",
+        "Private subnets for the tasks (they get no public IP: give them a NAT gateway or VPC endpoints for ECR, Secrets Manager and CloudWatch Logs, plus S3 and DynamoDB with a workspace bucket).",
       validation: [rule("length(var.subnet_ids) >= 1", "subnet_ids needs at least one subnet.")],
     }).listValue;
     const albSubnetIds = this.variable("alb_subnet_ids", {
@@ -202,6 +203,7 @@ export class FargateStack extends ModuleStack {
     }).stringValue;
     const environment = handlerSettingsVariables(this);
     const ws = workspaceVariables(this);
+    const sessions = sessionVariables(this);
     const tags = tagsVariable(this);
 
     const token = new AuthToken(this, "auth_token", {
@@ -220,6 +222,16 @@ export class FargateStack extends ModuleStack {
       prefix: ws.prefix,
       expirationDays: ws.expirationDays,
       kmsKeyArn: ws.kmsKeyArn,
+      sessions: {
+        create: sessions.create,
+        tableName: sessions.tableName,
+        kmsKeyArn: sessions.kmsKeyArn,
+        deletionProtection: sessions.deletionProtection,
+        checkpointKey: {
+          secretArn: sessions.checkpointKeySecretArn,
+          kmsKeyArn: sessions.checkpointKeyKmsKeyArn,
+        },
+      },
       tags,
       context,
     });
@@ -289,7 +301,8 @@ export class FargateStack extends ModuleStack {
     });
     this.output("task_role_arn", {
       value: svc.taskRole.arn,
-      description: "Task role: the identity of the server and its kernel; no permissions by default.",
+      description:
+        "Task role: the identity of the server and its kernel; no permissions by default (with a workspace: its prefix; with sessions: the session table and reading the checkpoint key's secret).",
     });
     this.output("log_group_name", { value: svc.logGroup.name, description: "The tasks' log group." });
     this.output("auth_token_secret_arn", {
@@ -299,6 +312,19 @@ export class FargateStack extends ModuleStack {
     this.output("workspace_bucket_name", {
       value: workspace.bucketName,
       description: "The workspace bucket (created or given); null unless a workspace is configured.",
+    });
+    this.output("session_table_name", {
+      value: workspace.sessions.tableName,
+      description: "The session lease table (created or given; MCP_SESSION_TABLE); null without sessions.",
+    });
+    this.output("session_table_arn", {
+      value: workspace.sessions.tableArn,
+      description: "ARN of the session lease table; null without sessions.",
+    });
+    this.output("checkpoint_key_secret_arn", {
+      value: workspace.sessions.checkpointKey.secretArn,
+      description:
+        "Secret holding the key that signs kernel checkpoints (created or given; MCP_CHECKPOINT_KEY_SECRET_ARN); null without sessions.",
     });
   }
 }

@@ -2,12 +2,14 @@ import type {} from "cdktf/lib/testing/adapters/jest.js";
 import { Testing } from "cdktf";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
 import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
 import { consoleEval, requiringTerraform } from "@jupyter-mcp/constructs/terraform-console";
 import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
 const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
@@ -36,7 +38,17 @@ describe(`modules/${MODULE_NAME}`, () => {
         auth_token_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s",
         auth_token_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
         workspace_bucket_name: "shared",
+        session_table_name: "leases",
+        session_table_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/t",
       },
+      { create_workspace_bucket: true, create_session_table: false },
+      { create_workspace_bucket: true, session_table_deletion_protection_enabled: false },
+      {
+        create_workspace_bucket: true,
+        checkpoint_key_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf",
+        checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c",
+      },
+      { workspace_bucket_name: "shared", checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c" },
     ].map((extra) => ({ ...REQUIRED, ...extra })),
   });
 
@@ -76,8 +88,24 @@ describe(`modules/${MODULE_NAME}`, () => {
       expect.arrayContaining([
         { name: "MCP_WORKSPACE_BUCKET", value: "shared" },
         { name: "MCP_WORKSPACE_PREFIX", value: "workspaces/" },
+        // Sessions come with the workspace: a created table, named in the task's environment.
+        { name: "MCP_SESSION_TABLE", value: "<aws_dynamodb_table.workspace_sessions_table.name>" },
       ]),
     );
+    const names = (values: Record<string, unknown>) =>
+      (consoleEval(json, ["local.fargate_environment"], { ...REQUIRED, ...values }).values[0] as Json[]).map(
+        (e) => e.name,
+      );
+    expect(names({})).not.toContain("MCP_SESSION_TABLE");
+    expect(names({ create_workspace_bucket: true, create_session_table: false })).not.toContain(
+      "MCP_SESSION_TABLE",
+    );
+    const given = consoleEval(json, ["local.fargate_environment"], {
+      ...REQUIRED,
+      workspace_bucket_name: "shared",
+      session_table_name: "leases",
+    });
+    expect(given.values[0]).toEqual(expect.arrayContaining([{ name: "MCP_SESSION_TABLE", value: "leases" }]));
     const sources = [
       "local.auth_token_create_secret",
       "local.auth_token_uses_secret",
@@ -95,8 +123,118 @@ describe(`modules/${MODULE_NAME}`, () => {
       { ...REQUIRED, cpu: 3000 },
       { ...REQUIRED, name: "a-name-that-is-far-too-long-for-an-alb" },
       { ...REQUIRED, certificate_arn: "not-an-arn" },
+      { ...REQUIRED, checkpoint_key_secret_arn: "mcp-checkpoint-key" },
+      { ...REQUIRED, checkpoint_key_kms_key_arn: "alias/mine" },
     ]) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
     }
+  });
+
+  it("session table with the workspace; the task role (never the execution role) takes leases on it only", () => {
+    expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
+      count: "${local.workspace_sessions_create_table ? 1 : 0}",
+      name: "${var.name}-sessions",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "pk",
+      attribute: [{ name: "pk", type: "S" }],
+      ttl: { attribute_name: "expiresAt", enabled: true },
+      server_side_encryption: expect.objectContaining({ enabled: true }),
+      point_in_time_recovery: { enabled: true },
+      deletion_protection_enabled: "${var.session_table_deletion_protection_enabled}",
+      tags: "${var.tags}",
+    });
+    const policies = (json.resource as Json).aws_iam_role_policy as Record<string, Json>;
+    const sessions = Object.values(policies).filter((p) => String(p.name).startsWith("workspace-sessions"));
+    expect(sessions.map((p) => p.role)).toEqual([
+      "${aws_iam_role.fargate_task_role.id}",
+      "${aws_iam_role.fargate_task_role.id}",
+    ]);
+    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+    const dynamo = Object.values(docs)
+      .flatMap((d) => d.statement as Json[])
+      .filter((st) => (st.actions as string[]).some((a) => a.startsWith("dynamodb:")));
+    expect(dynamo).toEqual([
+      {
+        sid: "SessionLeases",
+        effect: "Allow",
+        actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        resources: [(json.output as Json).session_table_arn.value],
+      },
+    ]);
+  });
+
+  it("checkpoint key: a random secret with sessions; the task role (never the execution role) reads only it", () => {
+    const res = json.resource as Json;
+    const secret = res.aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret;
+    expect(secret).toMatchObject({
+      count: "${local.workspace_sessions_checkpoint_key_create_secret ? 1 : 0}",
+      name_prefix: "${var.name}-checkpoint-key-",
+      recovery_window_in_days: 7,
+      tags: "${var.tags}",
+    });
+    expect((json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random).toEqual(
+      { count: secret.count, password_length: 64, exclude_punctuation: true },
+    );
+    const policies = Object.values(res.aws_iam_role_policy as Record<string, Json>);
+    const keyPolicies = policies.filter((p) => String(p.name).includes("checkpoint-key"));
+    expect(keyPolicies.map((p) => [p.name, p.role])).toEqual([
+      ["workspace-checkpoint-key-kms", "${aws_iam_role.fargate_task_role.id}"],
+      ["workspace-checkpoint-key", "${aws_iam_role.fargate_task_role.id}"],
+    ]);
+    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+    const read = (docs.fargate_workspace_checkpoint_key_policy!.statement as Json[])[0];
+    expect(read).toEqual({
+      sid: "ReadCheckpointKey",
+      effect: "Allow",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [(json.output as Json).checkpoint_key_secret_arn.value],
+    });
+    // The key is not an ECS secret: that would put it into the container's exec environment.
+    const defs = res.aws_ecs_task_definition.fargate_task.container_definitions as string;
+    expect(defs).not.toContain("MCP_CHECKPOINT_KEY");
+  });
+
+  withTerraform("checkpoint key: MCP_CHECKPOINT_KEY_SECRET_ARN with sessions, the given ARN, none without (terraform console)", () => {
+    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+    const probe = {
+      ...json,
+      locals: {
+        ...(json.locals as Json),
+        probe_read_arn: docs.fargate_workspace_checkpoint_key_policy!.statement[0].resources[0],
+        probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
+      },
+    };
+    const exprs = [
+      "local.workspace_sessions_checkpoint_key_create_secret",
+      '[for e in local.fargate_environment : e.value if e.name == "MCP_CHECKPOINT_KEY_SECRET_ARN"]',
+      "local.probe_read_arn",
+      "local.probe_output",
+    ];
+    const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
+    const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
+    const cases: [Record<string, unknown>, unknown[]][] = [
+      [{}, [false, [], null, null]],
+      [{ checkpoint_key_secret_arn: GIVEN }, [false, [], null, null]],
+      [{ create_workspace_bucket: true }, [true, [CREATED], CREATED, CREATED]],
+      [{ workspace_bucket_name: "shared", checkpoint_key_secret_arn: GIVEN }, [false, [GIVEN], GIVEN, GIVEN]],
+      [{ create_workspace_bucket: true, create_session_table: false }, [false, [], null, null]],
+    ];
+    for (const [values, expected] of cases) {
+      const r = consoleEval(probe, exprs, { ...REQUIRED, ...values });
+      expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
+        values,
+        ok: true,
+        result: expected,
+        stderr: "",
+      });
+    }
+    // The container's secrets stay the token alone, whatever the sessions.
+    const td = ((json.resource as Json).aws_ecs_task_definition as Json).fargate_task;
+    const withDefs = { ...json, locals: { ...(json.locals as Json), probe_defs: td.container_definitions } };
+    const secrets = consoleEval(withDefs, ['[for s in jsondecode(local.probe_defs)[0].secrets : s.name]'], {
+      ...REQUIRED,
+      create_workspace_bucket: true,
+    });
+    expect(secrets).toMatchObject({ ok: true, values: [["MCP_AUTH_TOKEN"]] });
   });
 });

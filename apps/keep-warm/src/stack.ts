@@ -67,7 +67,7 @@ export class KeepWarmStack extends ModuleStack {
       type: "number",
       default: 1,
       description:
-        'How many execution environments to keep warm: that many schedules fire together, each with payload {"warmer": true, "concurrency": N}. Keep it at most the function\'s reserved concurrency (1 by default: one kernel).',
+        'How many execution environments to keep warm: that many schedules fire together, each with payload {"warmer": true, "concurrency": N}. Keep it at most the function\'s reserved concurrency when one is set (none by default).',
       validation: [
         rule(
           "var.concurrency >= 1 && var.concurrency <= 20 && floor(var.concurrency) == var.concurrency",

@@ -16,6 +16,7 @@ import {
   McpWorkspace,
   ModuleStack,
   rule,
+  sessionVariables,
   tagsVariable,
   workspaceVariables,
 } from "@jupyter-mcp/constructs";
@@ -89,20 +90,25 @@ export class LambdaHttpApiStack extends ModuleStack {
         ),
       ],
     }).numberValue;
+    // No reservation by default: AWS keeps 100 units of the account's concurrency unreserved, so
+    // accounts with a quota of 10 cannot apply any (see McpFunctionProps.reservedConcurrency).
     const reserved = this.variable("reserved_concurrent_executions", {
       type: "number",
-      default: 1,
+      default: null,
       description:
-        "Reserved concurrency. 1 (default) means one execution environment, so one kernel: every call sees the variables of the calls before it. More spreads calls over kernels that do not share state.",
+        "Reserved concurrency: caps the function and reserves that much of the account's concurrency. null (default) reserves none, which every account can apply (AWS keeps 100 units unreserved, so an account whose concurrency quota is 10 cannot reserve any). Calls beyond the cap are throttled (429), not queued. With sessions (a workspace bucket) a caller's variables follow it to any execution environment.",
       validation: [
-        rule("var.reserved_concurrent_executions >= 1", "reserved_concurrent_executions must be at least 1."),
+        rule(
+          "var.reserved_concurrent_executions == null ? true : var.reserved_concurrent_executions >= 1",
+          "reserved_concurrent_executions must be null or at least 1.",
+        ),
       ],
     }).numberValue;
     const provisioned = this.variable("provisioned_concurrent_executions", {
       type: "number",
       default: 0,
       description:
-        "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions.",
+        "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions when that is set.",
       validation: [
         rule(
           "var.provisioned_concurrent_executions >= 0",
@@ -203,6 +209,7 @@ export class LambdaHttpApiStack extends ModuleStack {
     }).stringValue;
     const environment = handlerSettingsVariables(this);
     const ws = workspaceVariables(this);
+    const sessions = sessionVariables(this);
     const tags = tagsVariable(this);
 
     const isToken = Op.eq(authType, "token");
@@ -223,6 +230,16 @@ export class LambdaHttpApiStack extends ModuleStack {
       prefix: ws.prefix,
       expirationDays: ws.expirationDays,
       kmsKeyArn: ws.kmsKeyArn,
+      sessions: {
+        create: sessions.create,
+        tableName: sessions.tableName,
+        kmsKeyArn: sessions.kmsKeyArn,
+        deletionProtection: sessions.deletionProtection,
+        checkpointKey: {
+          secretArn: sessions.checkpointKeySecretArn,
+          kmsKeyArn: sessions.checkpointKeyKmsKeyArn,
+        },
+      },
       tags,
       context,
     });
@@ -305,6 +322,19 @@ export class LambdaHttpApiStack extends ModuleStack {
     this.output("workspace_bucket_name", {
       value: workspace.bucketName,
       description: "The workspace bucket (created or given); null unless a workspace is configured.",
+    });
+    this.output("session_table_name", {
+      value: workspace.sessions.tableName,
+      description: "The session lease table (created or given; MCP_SESSION_TABLE); null without sessions.",
+    });
+    this.output("session_table_arn", {
+      value: workspace.sessions.tableArn,
+      description: "ARN of the session lease table; null without sessions.",
+    });
+    this.output("checkpoint_key_secret_arn", {
+      value: workspace.sessions.checkpointKey.secretArn,
+      description:
+        "Secret holding the key that signs kernel checkpoints (created or given; MCP_CHECKPOINT_KEY_SECRET_ARN); null without sessions.",
     });
   }
 }

@@ -3,6 +3,7 @@ import { Testing } from "cdktf";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
 import {
@@ -13,6 +14,7 @@ import {
 import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/jupyter-mcp:0123abcd";
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
@@ -43,9 +45,27 @@ describe(`modules/${MODULE_NAME}`, () => {
         auth_type: "iam",
         workspace_bucket_name: "shared",
         workspace_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        session_table_name: "leases",
+        session_table_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/t",
         kernel_preload: "numpy",
         default_timeout_seconds: 5,
       },
+      {
+        create_workspace_bucket: true,
+        session_table_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/t",
+        session_table_deletion_protection_enabled: false,
+        reserved_concurrent_executions: 3,
+        provisioned_concurrent_executions: 2,
+      },
+      { create_workspace_bucket: true, create_session_table: false, provisioned_concurrent_executions: 2 },
+      { session_table_name: "leases", reserved_concurrent_executions: 1 },
+      { create_workspace_bucket: true, checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c" },
+      {
+        workspace_bucket_name: "shared",
+        checkpoint_key_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf",
+        checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c",
+      },
+      { checkpoint_key_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf" },
     ].map((extra) => ({ ...{ image_uri: IMAGE }, ...extra })),
   });
 
@@ -148,8 +168,13 @@ describe(`modules/${MODULE_NAME}`, () => {
       { image_uri: IMAGE, cloudwatch_logs_retention_in_days: 2 },
       { image_uri: IMAGE, kernel_preload: "numpy, pandas" },
       { image_uri: IMAGE, reserved_concurrent_executions: 0 },
+      { image_uri: IMAGE, session_table_name: "x" },
+      { image_uri: IMAGE, session_table_name: "no spaces allowed" },
+      { image_uri: IMAGE, session_table_kms_key_arn: "alias/mine" },
       { image_uri: IMAGE, workspace_prefix: "/abs/" },
       { image_uri: IMAGE, workspace_prefix: "no-slash" },
+      { image_uri: IMAGE, checkpoint_key_secret_arn: "mcp-checkpoint-key" },
+      { image_uri: IMAGE, checkpoint_key_kms_key_arn: "alias/mine" },
     ];
     for (const values of bad) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
@@ -168,7 +193,7 @@ describe(`modules/${MODULE_NAME}`, () => {
         function_url_authorization_type: "NONE",
       },
       { auth_type: "jwt" },
-      { provisioned_concurrent_executions: 2 },
+      { provisioned_concurrent_executions: 2, reserved_concurrent_executions: 1 },
     ]) {
       const values = { ...{ image_uri: IMAGE }, ...extra };
       expect({ values, refused: evaluatePreconditions(json, values).some((p) => p.holds === false) }).toEqual(
@@ -178,5 +203,252 @@ describe(`modules/${MODULE_NAME}`, () => {
         },
       );
     }
+  });
+
+  it("session table: on demand, pk (S), TTL on expiresAt, encrypted, PITR, protected, tagged; with the workspace", () => {
+    expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
+      count: "${local.workspace_sessions_create_table ? 1 : 0}",
+      name: "${var.function_name}-sessions",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "pk",
+      attribute: [{ name: "pk", type: "S" }],
+      ttl: { attribute_name: "expiresAt", enabled: true },
+      server_side_encryption: {
+        enabled: true,
+        kms_key_arn:
+          "${(length(compact([var.session_table_kms_key_arn])) >= 1) ? var.session_table_kms_key_arn : null}",
+      },
+      point_in_time_recovery: { enabled: true },
+      deletion_protection_enabled: "${var.session_table_deletion_protection_enabled}",
+      tags: "${var.tags}",
+    });
+    const vars = json.variable as Record<string, { default?: unknown }>;
+    expect(vars.create_session_table!.default).toBe(true);
+    expect(vars.session_table_name!.default).toBe("");
+    expect(vars.session_table_kms_key_arn!.default).toBe("");
+    expect(vars.session_table_deletion_protection_enabled!.default).toBe(true);
+    expect(Object.keys(json.output as object)).toEqual(
+      expect.arrayContaining(["session_table_name", "session_table_arn"]),
+    );
+  });
+
+  it("IAM for sessions: only GetItem/PutItem/UpdateItem/DeleteItem on only the table ARN, S3 on sessions/*", () => {
+    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+    const withDynamo = Object.entries(docs).filter(([, d]) =>
+      (d.statement as Json[]).some((st) => (st.actions as string[]).some((a) => a.startsWith("dynamodb:"))),
+    );
+    expect(withDynamo.map(([name]) => name)).toEqual(["lambda_workspace_sessions_policy"]);
+    const [, doc] = withDynamo[0]!;
+    expect(doc.count).toBe("${local.workspace_sessions_enabled ? 1 : 0}");
+    const [leases, objects, list] = doc.statement as Json[];
+    expect(leases).toEqual({
+      sid: "SessionLeases",
+      effect: "Allow",
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      resources: [(json.output as Json).session_table_arn.value],
+    });
+    expect(objects!.resources).toHaveLength(1);
+    expect(objects!.resources[0]).toMatch(/\/\$\{var\.workspace_prefix\}sessions\/\*$/);
+    expect(list!.condition).toEqual([
+      { test: "StringLike", variable: "s3:prefix", values: ["${var.workspace_prefix}sessions/*"] },
+    ]);
+    const policy = ((json.resource as Json).aws_iam_role_policy as Json)
+      .lambda_workspace_sessions_role_policy;
+    expect(policy.role).toBe("${aws_iam_role.lambda_role.id}");
+    // The workspace's own policy no longer covers the whole prefix: files/ and outputs/ only.
+    const ws = docs.lambda_workspace_policy!.statement as Json[];
+    expect(ws[0]!.resources.map((r: string) => r.replace(/^.*\//, ""))).toEqual(["*", "*"]);
+    expect(ws[0]!.resources.map((r: string) => /\}(files|outputs)\/\*$/.exec(r)?.[1])).toEqual([
+      "files",
+      "outputs",
+    ]);
+  });
+
+  it("lifecycle: only outputs/ expires, never sessions/", () => {
+    const rules = ((json.resource as Json).aws_s3_bucket_lifecycle_configuration as Json).workspace_lifecycle
+      .rule as Json[];
+    expect(rules.filter((r) => r.expiration).map((r) => r.filter)).toEqual([
+      [{ prefix: "${var.workspace_prefix}outputs/" }],
+    ]);
+  });
+
+  withTerraform(
+    "sessions on with a workspace bucket, off without; MCP_SESSION_TABLE and the ARN (terraform console)",
+    () => {
+      const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
+      const doc = ((json.data as Json).aws_iam_policy_document as Json).lambda_workspace_sessions_policy;
+      const probe = {
+        ...json,
+        locals: {
+          ...(json.locals as Json),
+          probe_env: fn.environment.variables,
+          probe_lease_arn: doc.statement[0].resources[0],
+        },
+      };
+      const exprs = [
+        "local.workspace_sessions_enabled",
+        "local.workspace_sessions_create_table",
+        'lookup(local.probe_env, "MCP_SESSION_TABLE", null)',
+        "local.probe_lease_arn",
+      ];
+      const CREATED = "<aws_dynamodb_table.workspace_sessions_table.name>";
+      const GIVEN_ARN =
+        "arn:<data.aws_partition.context_partition.partition>:dynamodb:<data.aws_region.context_region.region>:<data.aws_caller_identity.context_caller.account_id>:table/leases";
+      const cases: [Record<string, unknown>, unknown[]][] = [
+        [{}, [false, false, null, null]],
+        [{ session_table_name: "leases" }, [false, false, null, null]],
+        [
+          { create_workspace_bucket: true },
+          [true, true, CREATED, "<aws_dynamodb_table.workspace_sessions_table.arn>"],
+        ],
+        [{ create_workspace_bucket: true, create_session_table: false }, [false, false, null, null]],
+        [
+          { workspace_bucket_name: "shared" },
+          [true, true, CREATED, "<aws_dynamodb_table.workspace_sessions_table.arn>"],
+        ],
+        [
+          { workspace_bucket_name: "shared", session_table_name: "leases" },
+          [true, false, "leases", GIVEN_ARN],
+        ],
+      ];
+      for (const [values, expected] of cases) {
+        const r = consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
+        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
+          values,
+          ok: true,
+          result: expected,
+          stderr: "",
+        });
+      }
+    },
+  );
+
+  it("checkpoint key: a random secret created with sessions, tagged, kept across plans; its own inputs", () => {
+    const vars = json.variable as Record<string, { default?: unknown }>;
+    expect(vars.checkpoint_key_secret_arn!.default).toBe("");
+    expect(vars.checkpoint_key_kms_key_arn!.default).toBe("");
+    const res = json.resource as Json;
+    const secret = res.aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret;
+    expect(secret).toEqual({
+      count: "${local.workspace_sessions_checkpoint_key_create_secret ? 1 : 0}",
+      name_prefix: "${var.function_name}-checkpoint-key-",
+      description: expect.stringContaining("session checkpoints"),
+      kms_key_id:
+        "${(length(compact([var.checkpoint_key_kms_key_arn])) >= 1) ? var.checkpoint_key_kms_key_arn : null}",
+      recovery_window_in_days: 7,
+      tags: "${var.tags}",
+    });
+    const random = (json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random;
+    expect(random).toEqual({ count: secret.count, password_length: 64, exclude_punctuation: true });
+    const version = res.aws_secretsmanager_secret_version.workspace_sessions_checkpoint_key_value;
+    expect(version.count).toBe(secret.count);
+    expect(version.lifecycle).toEqual({ ignore_changes: ["secret_string"] });
+    expect((json.output as Json).checkpoint_key_secret_arn.description).toMatch(/null without sessions/);
+  });
+
+  it("IAM for the checkpoint key: only GetSecretValue on only that secret; kms:Decrypt via Secrets Manager", () => {
+    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+    const all = Object.entries(docs).flatMap(([name, d]) =>
+      (d.statement as Json[]).map((st) => ({ name, count: d.count, ...st })),
+    );
+    const secretArn = (json.output as Json).checkpoint_key_secret_arn.value;
+    // Every Secrets Manager statement of the module: the token's and the checkpoint key's.
+    expect(all.filter((st) => (st.actions as string[]).some((a) => a.startsWith("secretsmanager:")))).toEqual([
+      expect.objectContaining({ sid: "ReadAuthTokenSecret" }),
+      {
+        name: "lambda_workspace_checkpoint_key_policy",
+        count: "${local.workspace_sessions_enabled ? 1 : 0}",
+        sid: "ReadCheckpointKey",
+        effect: "Allow",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [secretArn],
+      },
+    ]);
+    expect(all.find((st) => st.sid === "DecryptCheckpointKey")).toEqual({
+      name: "lambda_workspace_checkpoint_key_kms_policy",
+      count: "${local.workspace_sessions_checkpoint_key_uses_kms ? 1 : 0}",
+      sid: "DecryptCheckpointKey",
+      effect: "Allow",
+      actions: ["kms:Decrypt"],
+      resources: ["${var.checkpoint_key_kms_key_arn}"],
+      condition: [
+        {
+          test: "StringEquals",
+          variable: "kms:ViaService",
+          values: ["secretsmanager.${data.aws_region.context_region.region}.amazonaws.com"],
+        },
+      ],
+    });
+    const policies = (json.resource as Json).aws_iam_role_policy as Record<string, Json>;
+    for (const name of ["workspace-checkpoint-key", "workspace-checkpoint-key-kms"]) {
+      expect(Object.values(policies).find((p) => p.name === name)!.role).toBe("${aws_iam_role.lambda_role.id}");
+    }
+  });
+
+  withTerraform(
+    "checkpoint key: created with sessions, given one used, none without (terraform console)",
+    () => {
+      const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
+      const doc = ((json.data as Json).aws_iam_policy_document as Json).lambda_workspace_checkpoint_key_policy;
+      const probe = {
+        ...json,
+        locals: {
+          ...(json.locals as Json),
+          probe_env: fn.environment.variables,
+          probe_read_arn: doc.statement[0].resources[0],
+          probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
+        },
+      };
+      const exprs = [
+        "local.workspace_sessions_checkpoint_key_create_secret",
+        "local.workspace_sessions_checkpoint_key_uses_kms",
+        'lookup(local.probe_env, "MCP_CHECKPOINT_KEY_SECRET_ARN", null)',
+        "local.probe_read_arn",
+        "local.probe_output",
+      ];
+      const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
+      const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
+      const KMS = "arn:aws:kms:eu-west-1:123456789012:key/c";
+      const cases: [Record<string, unknown>, unknown[]][] = [
+        [{}, [false, false, null, null, null]],
+        [{ checkpoint_key_secret_arn: GIVEN, checkpoint_key_kms_key_arn: KMS }, [false, false, null, null, null]],
+        [{ create_workspace_bucket: true }, [true, false, CREATED, CREATED, CREATED]],
+        [{ create_workspace_bucket: true, checkpoint_key_kms_key_arn: KMS }, [true, true, CREATED, CREATED, CREATED]],
+        [{ workspace_bucket_name: "shared", session_table_name: "leases" }, [true, false, CREATED, CREATED, CREATED]],
+        [{ create_workspace_bucket: true, checkpoint_key_secret_arn: GIVEN }, [false, false, GIVEN, GIVEN, GIVEN]],
+        [
+          { create_workspace_bucket: true, create_session_table: false, checkpoint_key_secret_arn: GIVEN },
+          [false, false, null, null, null],
+        ],
+      ];
+      for (const [values, expected] of cases) {
+        const r = consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
+        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
+          values,
+          ok: true,
+          result: expected,
+          stderr: "",
+        });
+      }
+    },
+  );
+
+  withTerraform("no reserved concurrency by default; a user value passes through (terraform console)", () => {
+    expect((json.variable as Json).reserved_concurrent_executions.default).toBeNull();
+    const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
+    const probe = {
+      ...json,
+      locals: { ...(json.locals as Json), probe_rce: fn.reserved_concurrent_executions },
+    };
+    expect(consoleEval(probe, ["local.probe_rce"], { image_uri: IMAGE }).values).toEqual([null]);
+    expect(
+      consoleEval(probe, ["local.probe_rce"], { image_uri: IMAGE, reserved_concurrent_executions: 5 }).values,
+    ).toEqual([5]);
+    // Provisioned concurrency needs no reservation; with one, it must fit in it.
+    const holds = (values: Record<string, unknown>) =>
+      evaluatePreconditions(json, { image_uri: IMAGE, ...values }).every((p) => p.holds === true);
+    expect(holds({ provisioned_concurrent_executions: 3 })).toBe(true);
+    expect(holds({ provisioned_concurrent_executions: 3, reserved_concurrent_executions: 3 })).toBe(true);
+    expect(holds({ provisioned_concurrent_executions: 3, reserved_concurrent_executions: 2 })).toBe(false);
   });
 });

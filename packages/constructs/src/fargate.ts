@@ -2,7 +2,8 @@
  * The always-on alternative: the same image in server mode on ECS Fargate behind an ALB.
  *
  * - Separate execution role (pull the image from one repository, write the one log group, read the
- *   one token secret or parameter) and task role (nothing by default, or the workspace prefix).
+ *   one token secret or parameter) and task role (nothing by default; with a workspace its prefix,
+ *   with sessions the lease table and the checkpoint key secret, which the server reads at start).
  * - readonlyRootFilesystem with a task-local volume at /tmp (kernels and their files live there).
  * - Tasks get no public IP and admit traffic from the ALB's security group only, on the container
  *   port; their egress is HTTPS (ECR, Secrets Manager, CloudWatch Logs; or use VPC endpoints).

@@ -52,9 +52,18 @@ export interface McpFunctionProps {
   /** /tmp size in MB (512-10240); kernels and their files live there. */
   readonly ephemeralStorageSize?: number;
   /**
-   * Reserved concurrency; default 1. One execution environment means one kernel: every call sees
-   * the variables of the previous one, which is what a notebook-like tool promises. More than one
-   * spreads calls over independent kernels with independent state.
+   * Reserved concurrency; none by default (the function uses the account's unreserved pool).
+   *
+   * It used to default to 1, which many accounts cannot apply: AWS keeps 100 units of every
+   * account's concurrency unreserved ("You can reserve up to the Unreserved account concurrency
+   * value minus 100. The remaining 100 units of concurrency are for functions that aren't using
+   * reserved concurrency.", https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html),
+   * so with the concurrency quota of 10 that new accounts get, reserving even 1 fails with
+   * "Specified ReservedConcurrentExecutions for function decreases account's
+   * UnreservedConcurrentExecution below its minimum value". Nor does 1 make calls queue: beyond the
+   * reservation a synchronous invoke is throttled (429). State follows a caller across execution
+   * environments through the session checkpoints instead (see McpWorkspace `sessions`).
+   * Set it to cap the function (and then provisioned concurrency must not exceed it).
    */
   readonly reservedConcurrency?: number;
   /** Provisioned concurrency on the `live` alias; 0 (default) for none. */
@@ -83,11 +92,11 @@ export class McpFunction extends Construct {
     super(scope, id);
     const tags = props.tags;
 
-    const reserved = props.reservedConcurrency ?? 1;
-    if (!Token.isUnresolved(reserved) && !Token.isUnresolved(props.provisionedConcurrency ?? 0)) {
-      if ((props.provisionedConcurrency ?? 0) > reserved) {
-        throw new Error("provisionedConcurrency cannot exceed reservedConcurrency");
-      }
+    // No default: see reservedConcurrency. A module passes a variable that may be null (unset).
+    const reserved = props.reservedConcurrency;
+    const pc = props.provisionedConcurrency ?? 0;
+    if (reserved !== undefined && !Token.isUnresolved(reserved) && !Token.isUnresolved(pc) && pc > reserved) {
+      throw new Error("provisionedConcurrency cannot exceed reservedConcurrency");
     }
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
@@ -164,8 +173,20 @@ export class McpFunction extends Construct {
       functionVersion: this.function.version,
     });
 
-    const pc = props.provisionedConcurrency ?? 0;
     const hasPc: Cond = Token.isUnresolved(pc) ? Op.gte(pc, 1) : pc > 0;
+    // Provisioned <= reserved only when a reservation is set: a literal one was checked above; a
+    // plan-time one may be null (no reservation), and Terraform's conditional skips the comparison.
+    const withinReserved =
+      reserved !== undefined && (Token.isUnresolved(reserved) || Token.isUnresolved(pc))
+        ? [
+            {
+              condition: Token.isUnresolved(reserved)
+                ? Fn.conditional(Op.eq(reserved, Token.nullValue()), true, Op.lte(pc, reserved))
+                : Op.lte(pc, reserved),
+              errorMessage: "Provisioned concurrency cannot exceed the function's reserved concurrency.",
+            },
+          ]
+        : [];
     when(
       hasPc,
       (count) =>
@@ -174,17 +195,7 @@ export class McpFunction extends Construct {
           functionName: this.function.functionName,
           qualifier: this.alias.name,
           provisionedConcurrentExecutions: pc,
-          lifecycle: {
-            precondition: [
-              {
-                condition:
-                  Token.isUnresolved(pc) || Token.isUnresolved(reserved)
-                    ? Op.lte(pc, reserved)
-                    : pc <= reserved,
-                errorMessage: "Provisioned concurrency cannot exceed the function's reserved concurrency.",
-              },
-            ],
-          },
+          lifecycle: withinReserved.length > 0 ? { precondition: withinReserved } : undefined,
         }),
     );
   }

@@ -9,3 +9,5 @@ export * from "./fargate.js";
 export * from "./workspace.js";
 export * from "./module-stack.js";
 export * from "./module-inputs.js";
+export * from "./sessions.js";
+export * from "./checkpoint-key.js";

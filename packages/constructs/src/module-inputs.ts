@@ -124,7 +124,7 @@ export function workspaceVariables(stack: ModuleStack): {
     type: "bool",
     default: false,
     description:
-      "Create an S3 bucket for files that outlive an execution environment (encrypted, public access blocked, TLS only, versioned, objects expiring). Sets MCP_WORKSPACE_BUCKET and MCP_WORKSPACE_PREFIX.",
+      "Create an S3 bucket for files and kernel checkpoints that outlive an execution environment (encrypted, public access blocked, TLS only, versioned, generated outputs expiring). Sets MCP_WORKSPACE_BUCKET and MCP_WORKSPACE_PREFIX; with create_session_table (default), sessions are on too.",
   }).booleanValue;
   const bucketName = stack.variable("workspace_bucket_name", {
     type: "string",
@@ -135,7 +135,8 @@ export function workspaceVariables(stack: ModuleStack): {
   const prefix = stack.variable("workspace_prefix", {
     type: "string",
     default: "workspaces/",
-    description: "Key prefix of the workspace; the role may read, write and list under it only.",
+    description:
+      "Key prefix of the workspace; the role may use files/, outputs/ and (with sessions) sessions/ under it only.",
     validation: [
       rule(
         'can(regex("^[A-Za-z0-9!_.*()-]+(/[A-Za-z0-9!_.*()-]+)*/$", var.workspace_prefix))',
@@ -147,7 +148,7 @@ export function workspaceVariables(stack: ModuleStack): {
     type: "number",
     default: 7,
     description:
-      "Generated outputs (workspace_prefix + outputs/, behind presigned links) in a created bucket expire after this many days; workspace files never expire.",
+      "Generated outputs (workspace_prefix + outputs/, behind presigned links) in a created bucket expire after this many days; workspace files (files/) and session checkpoints (sessions/) never expire.",
     validation: [rule("var.workspace_expiration_days >= 1", "workspace_expiration_days must be at least 1.")],
   }).numberValue;
   const kmsKeyArn = stack.variable("workspace_kms_key_arn", {
@@ -157,4 +158,76 @@ export function workspaceVariables(stack: ModuleStack): {
       "KMS key ARN for the workspace bucket (created: encrypts it; existing: the key it uses, granted for decrypt and generate-data-key); SSE-S3 when empty.",
   }).stringValue;
   return { create, bucketName, prefix, expirationDays, kmsKeyArn };
+}
+
+/** The session table's inputs (sessions are on by default with a workspace bucket). */
+export function sessionVariables(stack: ModuleStack): {
+  create: IResolvable;
+  tableName: string;
+  kmsKeyArn: string;
+  deletionProtection: IResolvable;
+  checkpointKeySecretArn: string;
+  checkpointKeyKmsKeyArn: string;
+} {
+  const create = stack.variable("create_session_table", {
+    type: "bool",
+    default: true,
+    description:
+      "With a workspace bucket (created or given) and no session_table_name: create a DynamoDB table for session leases (on demand, TTL, encrypted, point-in-time recovery), so each caller's kernel is checkpointed under workspace_prefix + sessions/ and survives cold starts. Sets MCP_SESSION_TABLE.",
+  }).booleanValue;
+  const tableName = stack.variable("session_table_name", {
+    type: "string",
+    default: "",
+    description:
+      "Use this existing DynamoDB table for session leases instead (this account and region; string partition key pk, TTL on expiresAt); the server may get, put, update and delete its items only.",
+    validation: [
+      rule(
+        'var.session_table_name == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.session_table_name))',
+        "session_table_name must be a DynamoDB table name (3-255 letters, digits, _ . -).",
+      ),
+    ],
+  }).stringValue;
+  const kmsKeyArn = stack.variable("session_table_kms_key_arn", {
+    type: "string",
+    default: "",
+    description:
+      "Customer managed KMS key ARN for the session table (created: encrypts it; existing: the key it uses, granted through DynamoDB only); the AWS managed key aws/dynamodb when empty.",
+    validation: [
+      rule(
+        'var.session_table_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:", var.session_table_kms_key_arn))',
+        "session_table_kms_key_arn must be a KMS key ARN.",
+      ),
+    ],
+  }).stringValue;
+  const deletionProtection = stack.variable("session_table_deletion_protection_enabled", {
+    type: "bool",
+    default: true,
+    description:
+      "Deletion protection on a created session table. Set false (and apply) before destroying the module or switching to session_table_name.",
+  }).booleanValue;
+  const checkpointKeySecretArn = stack.variable("checkpoint_key_secret_arn", {
+    type: "string",
+    default: "",
+    description:
+      "With sessions on: ARN of an existing Secrets Manager secret whose SecretString is the key (32+ random characters) that signs kernel checkpoints, which are pickles and so code. Empty: a secret with a random 64-character key is created. Sets MCP_CHECKPOINT_KEY_SECRET_ARN; the server's role may read this secret only. Replacing the key makes existing checkpoints unrestorable (kernels start empty).",
+    validation: [
+      rule(
+        'var.checkpoint_key_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.checkpoint_key_secret_arn))',
+        "checkpoint_key_secret_arn must be a Secrets Manager secret ARN.",
+      ),
+    ],
+  }).stringValue;
+  const checkpointKeyKmsKeyArn = stack.variable("checkpoint_key_kms_key_arn", {
+    type: "string",
+    default: "",
+    description:
+      "Customer managed KMS key of the checkpoint key's secret (created: encrypts it; given: the key it uses, granted kms:Decrypt through Secrets Manager only); the AWS managed key aws/secretsmanager when empty.",
+    validation: [
+      rule(
+        'var.checkpoint_key_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:", var.checkpoint_key_kms_key_arn))',
+        "checkpoint_key_kms_key_arn must be a KMS key ARN.",
+      ),
+    ],
+  }).stringValue;
+  return { create, tableName, kmsKeyArn, deletionProtection, checkpointKeySecretArn, checkpointKeyKmsKeyArn };
 }

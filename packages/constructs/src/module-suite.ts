@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TerraformStack } from "cdktf";
 import { checkExamples, examplesUsing } from "./examples.js";
 import { driftedFiles, moduleDirOf, moduleJson, readmeTemplateOf, renderModule } from "./module-writer.js";
+import { undocumentedSkips } from "./policy.js";
 import { evaluateAllExpressions, evaluatePreconditions, requiringTerraform } from "./terraform-console.js";
 
 export interface ModuleContract {
@@ -31,6 +33,11 @@ export function describeModuleContract(contract: ModuleContract): void {
       readmeTemplate: await readmeTemplateOf(contract.testUrl),
     });
     expect(await driftedFiles(moduleDir, files)).toEqual([]);
+  });
+
+  it("explains in its README every Checkov rule it deliberately skips (DOCUMENTED_SKIPS)", () => {
+    const json = moduleJson(contract.build());
+    expect(undocumentedSkips(json, readFileSync(join(moduleDir, "README.md"), "utf8"))).toEqual([]);
   });
 
   it("has examples, which use only its inputs and outputs and pass every required input", () => {

@@ -16,6 +16,28 @@ export const RESOURCE_STAR_ALLOWED = ["ecr:GetAuthorizationToken"];
 /** Routes deliberately left without gateway authorization. */
 export const OPEN_ROUTES = ["GET /health"];
 
+export interface DocumentedSkip {
+  readonly check: string;
+  /** The resource type the rule is about: a module with such a resource must explain the skip. */
+  readonly resourceType: string;
+  readonly reason: string;
+}
+
+/**
+ * Checkov rules the modules deliberately do not follow. `checkPolicies` does not apply them unless
+ * asked (`enforce`), and every module with a resource of the rule's type must explain the skip in a
+ * row of its README's table of deliberate differences (`undocumentedSkips`, in the module
+ * contract), so the exception is stated where users read it, never silently.
+ */
+export const DOCUMENTED_SKIPS: readonly DocumentedSkip[] = [
+  {
+    check: "CKV_AWS_115",
+    resourceType: "aws_lambda_function",
+    reason:
+      "No reserved concurrency by default: AWS keeps 100 units of an account's concurrency unreserved, so in accounts with a concurrency quota of 10 (new accounts) any reservation fails to apply (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Set reserved_concurrent_executions to cap the function.",
+  },
+];
+
 function resources(json: Obj, type: string): [string, Obj][] {
   const all = (json.resource ?? {}) as Record<string, Record<string, Obj>>;
   return Object.entries(all[type] ?? {});
@@ -43,11 +65,15 @@ export interface PolicyOptions {
    * need this: their routes carry an expression that is NONE only for auth_type "token".
    */
   readonly tokenAuthRoutes?: boolean;
+  /** Apply these DOCUMENTED_SKIPS rules anyway (e.g. CKV_AWS_115 for a stack that must cap its functions). */
+  readonly enforce?: readonly string[];
 }
 
 export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (check: string, address: string, message: string) => findings.push({ check, address, message });
+  const skipped = (check: string) =>
+    DOCUMENTED_SKIPS.some((s) => s.check === check) && !(options.enforce ?? []).includes(check);
 
   // CKV_AWS_63 / CKV_AWS_355 / CKV_AWS_290 spirit: no wildcard actions, no "*" resources except
   // for actions without resource-level permissions.
@@ -84,10 +110,21 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
     }
   }
 
-  // CKV_AWS_115: function-level concurrency limit.
-  for (const [name, r] of resources(json, "aws_lambda_function")) {
-    if (r.reserved_concurrent_executions === undefined) {
+  // CKV_AWS_115: function-level concurrency limit. A documented skip (see DOCUMENTED_SKIPS).
+  for (const [name, r] of skipped("CKV_AWS_115") ? [] : resources(json, "aws_lambda_function")) {
+    if (r.reserved_concurrent_executions === undefined || r.reserved_concurrent_executions === null) {
       add("CKV_AWS_115", `aws_lambda_function.${name}`, "no reserved concurrency");
+    }
+  }
+
+  // CKV_AWS_28: DynamoDB point-in-time recovery. CKV_AWS_119 (adapted): encrypted with KMS
+  // (server_side_encryption enabled: the AWS managed key, or a customer managed key when given).
+  for (const [name, r] of resources(json, "aws_dynamodb_table")) {
+    if (asList<Obj>(r.point_in_time_recovery)[0]?.enabled !== true) {
+      add("CKV_AWS_28", `aws_dynamodb_table.${name}`, "no point-in-time recovery");
+    }
+    if (asList<Obj>(r.server_side_encryption)[0]?.enabled !== true) {
+      add("CKV_AWS_119", `aws_dynamodb_table.${name}`, "not encrypted with a KMS key");
     }
   }
 
@@ -238,4 +275,19 @@ export function checkInterface(json: Obj): Finding[] {
       findings.push({ check: "OUT_DESCRIPTION", address: `output.${name}`, message: "no description" });
   }
   return findings;
+}
+
+/**
+ * DOCUMENTED_SKIPS that apply to the module (it has a resource of the rule's type) but that its
+ * README does not explain in a table row (a line starting with `| CKV_...`).
+ */
+export function undocumentedSkips(json: Obj, readme: string): Finding[] {
+  const types = new Set(Object.keys((json.resource ?? {}) as Obj));
+  return DOCUMENTED_SKIPS.filter((s) => types.has(s.resourceType))
+    .filter((s) => !new RegExp(`^\\|[^|\\n]*\\b${s.check}\\b[^|\\n]*\\|[ \\t]*[^|\\s]`, "m").test(readme))
+    .map((s) => ({
+      check: s.check,
+      address: "README.md",
+      message: `no row explaining the skip: ${s.reason}`,
+    }));
 }

@@ -1,10 +1,14 @@
 /**
  * Optional workspace bucket (MCP_WORKSPACE_BUCKET, MCP_WORKSPACE_PREFIX): an S3 bucket for files
  * that outlive an execution environment. Created here (encrypted, public access blocked, owner
- * enforced, TLS only, versioned, objects expiring) or an existing one; either way the role it is
- * granted to may read, write and list only under the prefix.
+ * enforced, TLS only, versioned, generated outputs expiring) or an existing one. With it, by
+ * default, sessions: a DynamoDB lease table (MCP_SESSION_TABLE, see sessions.ts) and kernel
+ * checkpoints under `<prefix>sessions/`. The role it is granted to may use the handler's three
+ * trees under the prefix (`files/`, `outputs/`, and `sessions/` when sessions are on), the one
+ * table and the one secret holding the checkpoint key, nothing else.
  */
 import { Construct } from "constructs";
+import { Fn, Token } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
@@ -14,6 +18,7 @@ import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncrypt
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import type { AwsContext } from "./aws-context.js";
+import { McpSessionTable, type McpSessionOptions } from "./sessions.js";
 import { and, isSet, named, not, NULL, or, pick, ref, rolePolicy, when, type Cond } from "./util.js";
 
 export interface McpWorkspaceProps {
@@ -30,9 +35,17 @@ export interface McpWorkspaceProps {
   /** KMS key for the bucket (created) or that encrypts it (existing); SSE-S3 when unset. */
   readonly kmsKeyArn?: string;
   readonly forceDestroy?: Cond;
+  /**
+   * Sessions that outlive the process: a lease table (created by default whenever the workspace
+   * is on, or an existing one) and checkpoints under prefix + "sessions/", which never expire.
+   */
+  readonly sessions?: McpSessionOptions;
   readonly tags?: Record<string, string>;
   readonly context: AwsContext;
 }
+
+/** The handler's key layout under the prefix: `<tree>/<caller>/...`. */
+export const WORKSPACE_TREES = { files: "files/", outputs: "outputs/", sessions: "sessions/" } as const;
 
 export class McpWorkspace extends Construct {
   readonly enabled: Cond;
@@ -40,7 +53,12 @@ export class McpWorkspace extends Construct {
   /** The bucket in use (created or given); null when disabled. */
   readonly bucketName: string;
   readonly prefix: string;
-  /** MCP_WORKSPACE_BUCKET / MCP_WORKSPACE_PREFIX when enabled, else an empty map. */
+  /** The session lease table (enabled only with the workspace). */
+  readonly sessions: McpSessionTable;
+  /**
+   * MCP_WORKSPACE_BUCKET / MCP_WORKSPACE_PREFIX when enabled, MCP_SESSION_TABLE and
+   * MCP_CHECKPOINT_KEY_SECRET_ARN when sessions are on, else an empty map.
+   */
   readonly environment: Record<string, string>;
   private readonly usesKms: Cond;
   private readonly kmsKeyArn?: string;
@@ -99,13 +117,14 @@ export class McpWorkspace extends Construct {
       new S3BucketLifecycleConfiguration(this, "lifecycle", {
         count,
         bucket: id,
-        // Files are uploaded only when they change, so expiring them would silently lose old work;
-        // only generated outputs (behind presigned links) expire.
+        // Files are uploaded only when they change, so expiring them would silently lose old work,
+        // and sessions/ holds the checkpoints that let a kernel outlive its process: only generated
+        // outputs (behind presigned links) expire. Old versions of everything go after 7 days.
         rule: [
           {
             id: "expire-outputs",
             status: "Enabled",
-            filter: [{ prefix: `${this.prefix}outputs/` }],
+            filter: [{ prefix: `${this.prefix}${WORKSPACE_TREES.outputs}` }],
             expiration: [{ days: props.expirationDays ?? 7 }],
           },
           {
@@ -136,27 +155,48 @@ export class McpWorkspace extends Construct {
 
     const created = this.bucket ? ref(this.bucket, "id") : NULL;
     this.bucketName = pick(this.enabled, pick(hasExisting, props.bucketName ?? "", created), NULL);
-    this.environment = pick<Record<string, string>>(
+
+    this.sessions = new McpSessionTable(this, "sessions", {
+      ...props.sessions,
+      name: props.name,
+      workspaceEnabled: this.enabled,
+      tags: props.tags,
+      context: this.ctx,
+    });
+
+    const workspaceEnv = pick<Record<string, string>>(
       this.enabled,
       { MCP_WORKSPACE_BUCKET: this.bucketName, MCP_WORKSPACE_PREFIX: this.prefix },
       {},
     );
+    const sessionEnv = this.sessions.environment;
+    this.environment =
+      Token.isUnresolved(workspaceEnv) || Token.isUnresolved(sessionEnv)
+        ? Token.asStringMap(Fn.merge([workspaceEnv, sessionEnv]))
+        : { ...workspaceEnv, ...sessionEnv };
   }
 
-  /** Lets `role` read, write, delete and list objects under the prefix, and nothing else. */
+  /**
+   * Lets `role` get, put and delete objects in the handler's trees under the prefix (`files/` and
+   * `outputs/`; `sessions/` with sessions on), list `files/` (and `sessions/`), and take leases in the
+   * session table, and read the checkpoint key's secret; nothing else. One inline policy per feature:
+   * `<name>` for the workspace, `<name>-sessions` for sessions, `<name>-checkpoint-key` for the key's
+   * secret, `-kms` policies for customer managed keys.
+   */
   grant(scope: Construct, name: string, role: { id: string }): void {
     const bucketArn = `arn:${this.ctx.partition}:s3:::${this.bucketName}`;
+    const tree = (t: keyof typeof WORKSPACE_TREES) => `${this.prefix}${WORKSPACE_TREES[t]}`;
     rolePolicy(scope, name, role, this.enabled, [
       {
         sid: "WorkspaceObjects",
         actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        resources: [`${bucketArn}/${this.prefix}*`],
+        resources: [`${bucketArn}/${tree("files")}*`, `${bucketArn}/${tree("outputs")}*`],
       },
       {
         sid: "WorkspaceList",
         actions: ["s3:ListBucket"],
         resources: [bucketArn],
-        condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${this.prefix}*`] }],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${tree("files")}*`] }],
       },
     ]);
     if (this.kmsKeyArn !== undefined) {
@@ -164,5 +204,28 @@ export class McpWorkspace extends Construct {
         { sid: "WorkspaceKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [this.kmsKeyArn] },
       ]);
     }
+    const sessions = this.sessions;
+    rolePolicy(scope, `${name}-sessions`, role, sessions.enabled, [
+      sessions.leaseStatement(),
+      {
+        sid: "SessionCheckpoints",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        resources: [`${bucketArn}/${tree("sessions")}*`],
+      },
+      {
+        sid: "SessionCheckpointList",
+        actions: ["s3:ListBucket"],
+        resources: [bucketArn],
+        condition: [{ test: "StringLike", variable: "s3:prefix", values: [`${tree("sessions")}*`] }],
+      },
+    ]);
+    const kms = sessions.kmsStatement();
+    if (kms) rolePolicy(scope, `${name}-sessions-kms`, role, sessions.usesKms, [kms]);
+    // The server reads the checkpoint key at start with this same role (never an ECS execution role:
+    // ECS would put it into the container's environment, see checkpoint-key.ts).
+    const key = sessions.checkpointKey;
+    rolePolicy(scope, `${name}-checkpoint-key`, role, key.enabled, [key.readStatement()]);
+    const keyKms = key.kmsStatement();
+    if (keyKms) rolePolicy(scope, `${name}-checkpoint-key-kms`, role, key.usesKms, [keyKms]);
   }
 }

@@ -1,3 +1,4 @@
+import { TerraformVariable } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
 import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
@@ -11,14 +12,13 @@ import { resourcesOf, statements, stringVar, synth } from "./helpers.js";
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
 
 describe("McpFunction", () => {
-  it("defaults: arm64 image function, reserved concurrency 1, own log group with retention, alias live", () => {
+  it("defaults: arm64 image function, no reserved concurrency, own log group with retention, alias live", () => {
     const out = synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE }));
     expect(out).toHaveResourceWithProperties(LambdaFunction, {
       function_name: "mcp",
       package_type: "Image",
       image_uri: IMAGE,
       architectures: ["arm64"],
-      reserved_concurrent_executions: 1,
       publish: true,
       memory_size: 2048,
       timeout: 900,
@@ -31,7 +31,10 @@ describe("McpFunction", () => {
     });
     expect(out).toHaveResourceWithProperties(LambdaAlias, { name: "live" });
     expect(out).not.toHaveResource(LambdaProvisionedConcurrencyConfig);
-    const env = resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
+    const fn = resourcesOf(out, "aws_lambda_function")[0]!;
+    // Reserving even 1 fails in accounts whose concurrency quota is 10 (AWS keeps 100 unreserved).
+    expect(fn).not.toHaveProperty("reserved_concurrent_executions");
+    const env = fn.environment.variables as string;
     expect(env).toContain('"JUPYTER_STATE_ROOT" = "/tmp/jupyter-mcp"');
   });
 
@@ -70,12 +73,52 @@ describe("McpFunction", () => {
     expect(pc.qualifier).toMatch(/aws_lambda_alias\..*\.name/);
   });
 
-  it("refuses provisioned concurrency above reserved concurrency", () => {
+  it("refuses provisioned concurrency above reserved concurrency when both are set", () => {
     expect(() =>
       synth(
-        (s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, provisionedConcurrency: 2 }),
+        (s) =>
+          new McpFunction(s, "fn", {
+            functionName: "mcp",
+            imageUri: IMAGE,
+            reservedConcurrency: 1,
+            provisionedConcurrency: 2,
+          }),
       ),
     ).toThrow(/reservedConcurrency/);
+  });
+
+  it("provisioned concurrency without reserved concurrency: no limit, no precondition", () => {
+    const out = synth(
+      (s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, provisionedConcurrency: 2 }),
+    );
+    expect(resourcesOf(out, "aws_lambda_function")[0]).not.toHaveProperty("reserved_concurrent_executions");
+    const pc = resourcesOf(out, "aws_lambda_provisioned_concurrency_config")[0]!;
+    expect(pc.provisioned_concurrent_executions).toBe(2);
+    expect(pc.lifecycle).toBeUndefined();
+  });
+
+  it("plan-time reserved concurrency (may be null): passed through, provisioned <= reserved only when set", () => {
+    const out = synth((s) => {
+      const reserved = new TerraformVariable(s, "reserved", { type: "number", nullable: true });
+      const provisioned = new TerraformVariable(s, "provisioned", { type: "number", default: 0 });
+      new McpFunction(s, "fn", {
+        functionName: "mcp",
+        imageUri: IMAGE,
+        reservedConcurrency: reserved.numberValue,
+        provisionedConcurrency: provisioned.numberValue,
+      });
+    });
+    expect(resourcesOf(out, "aws_lambda_function")[0]!.reserved_concurrent_executions).toBe(
+      "${var.reserved}",
+    );
+    const pc = resourcesOf(out, "aws_lambda_provisioned_concurrency_config")[0]!;
+    expect(pc.count).toBe("${(var.provisioned >= 1) ? 1 : 0}");
+    expect(pc.lifecycle.precondition).toEqual([
+      {
+        condition: "${(var.reserved == null) ? true : (var.provisioned <= var.reserved)}",
+        error_message: "Provisioned concurrency cannot exceed the function's reserved concurrency.",
+      },
+    ]);
   });
 
   it("role: its own log group only, nothing else without a token source", () => {

@@ -4,7 +4,8 @@ import { McpHttpApi } from "../src/front-door.js";
 import { McpFunction } from "../src/function.js";
 import { McpImage } from "../src/image.js";
 import { McpKeepWarm } from "../src/keep-warm.js";
-import { checkInterface, checkPolicies } from "../src/policy.js";
+import { McpWorkspace } from "../src/workspace.js";
+import { checkInterface, checkPolicies, DOCUMENTED_SKIPS, undocumentedSkips } from "../src/policy.js";
 import { boolVar, parse, stringVar, synth, type Json } from "./helpers.js";
 
 const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
@@ -14,11 +15,13 @@ function everything(cert: string | undefined, authType: string, url: boolean): J
     synth((s, context) => {
       const image = new McpImage(s, "img", { repositoryName: "mcp", context });
       const authToken = new AuthToken(s, "tok", { name: "mcp", context });
+      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, context });
       const fn = new McpFunction(s, "fn", {
         functionName: "mcp",
         imageUri: IMAGE,
         authToken,
         provisionedConcurrency: 1,
+        workspace,
       });
       new McpHttpApi(s, "api", {
         name: "mcp",
@@ -44,6 +47,7 @@ function everything(cert: string | undefined, authType: string, url: boolean): J
         albSubnetIds: ["subnet-b", "subnet-c"],
         certificateArn: cert,
         authToken,
+        workspace,
         context,
       });
     }),
@@ -115,11 +119,42 @@ describe("policy checks catch what they are for", () => {
     );
   });
 
-  it("log retention (CKV_AWS_66), reserved concurrency (CKV_AWS_115)", () => {
+  it("log retention (CKV_AWS_66); reserved concurrency (CKV_AWS_115) is a documented skip, enforceable", () => {
     expect(checks({ resource: { aws_cloudwatch_log_group: { l: { name: "x" } } } })).toEqual(["CKV_AWS_66"]);
-    expect(checks({ resource: { aws_lambda_function: { f: { function_name: "x" } } } })).toEqual([
-      "CKV_AWS_115",
+    const fn = { resource: { aws_lambda_function: { f: { function_name: "x" } } } };
+    expect(checks(fn)).toEqual([]);
+    expect(DOCUMENTED_SKIPS.map((s) => s.check)).toEqual(["CKV_AWS_115"]);
+    const enforced = (json: Json) => checkPolicies(json, { enforce: ["CKV_AWS_115"] }).map((f) => f.check);
+    expect(enforced(fn)).toEqual(["CKV_AWS_115"]);
+    expect(
+      enforced({ resource: { aws_lambda_function: { f: { reserved_concurrent_executions: null } } } }),
+    ).toEqual(["CKV_AWS_115"]);
+    expect(
+      enforced({ resource: { aws_lambda_function: { f: { reserved_concurrent_executions: 5 } } } }),
+    ).toEqual([]);
+  });
+
+  it("a documented skip must be explained in a row of the module README's table", () => {
+    const json = { resource: { aws_lambda_function: { f: {} } } };
+    const row = "| CKV_AWS_115 (reserved concurrency) | Accounts with a quota of 10 cannot reserve any. |";
+    expect(undocumentedSkips(json, `# M\n\n| Check | Why |\n| --- | --- |\n${row}\n`)).toEqual([]);
+    // A mention in prose, or a row without a reason, is not an explanation.
+    for (const readme of ["Checkov: reserved concurrency (CKV_AWS_115).", "| CKV_AWS_115 |  |"]) {
+      expect(undocumentedSkips(json, readme).map((f) => f.check)).toEqual(["CKV_AWS_115"]);
+    }
+    // Modules without a Lambda function need not mention it.
+    expect(undocumentedSkips({ resource: { aws_ecr_repository: { r: {} } } }, "")).toEqual([]);
+  });
+
+  it("DynamoDB point-in-time recovery (CKV_AWS_28) and KMS encryption (CKV_AWS_119)", () => {
+    expect(checks({ resource: { aws_dynamodb_table: { t: { name: "x" } } } })).toEqual([
+      "CKV_AWS_28",
+      "CKV_AWS_119",
     ]);
+    const off = { point_in_time_recovery: { enabled: false }, server_side_encryption: { enabled: false } };
+    expect(checks({ resource: { aws_dynamodb_table: { t: off } } })).toEqual(["CKV_AWS_28", "CKV_AWS_119"]);
+    const on = { point_in_time_recovery: [{ enabled: true }], server_side_encryption: [{ enabled: true }] };
+    expect(checks({ resource: { aws_dynamodb_table: { t: on } } })).toEqual([]);
   });
 
   it("permission without source ARN (CKV_AWS_364), except the public function URL", () => {

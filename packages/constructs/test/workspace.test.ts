@@ -62,7 +62,7 @@ describe("McpWorkspace", () => {
     expect(checkPolicies(parse(out))).toEqual([]);
   });
 
-  it("the role may use the prefix only: objects under it, listing limited to it", () => {
+  it("the role may use the handler's trees under the prefix only: files/ and outputs/, listing files/", () => {
     const out = synth((s, context) => {
       const workspace = new McpWorkspace(s, "ws", {
         name: "mcp",
@@ -76,11 +76,21 @@ describe("McpWorkspace", () => {
     const objects = statements(out).find((x) => x.sid === "WorkspaceObjects")!;
     expect(objects.actions).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
     expect(objects.resources).toEqual([
-      "arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket/mcp/*",
+      "arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket/mcp/files/*",
+      "arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket/mcp/outputs/*",
     ]);
     const list = statements(out).find((x) => x.sid === "WorkspaceList")!;
     expect(list.resources).toEqual(["arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket"]);
-    expect(list.condition).toEqual([{ test: "StringLike", variable: "s3:prefix", values: ["mcp/*"] }]);
+    expect(list.condition).toEqual([{ test: "StringLike", variable: "s3:prefix", values: ["mcp/files/*"] }]);
+    // sessions/ is granted by the sessions policy (on by default), not by the workspace's.
+    const checkpoints = statements(out).find((x) => x.sid === "SessionCheckpoints")!;
+    expect(checkpoints.resources).toEqual([
+      "arn:${data.aws_partition.ctx_partition.partition}:s3:::shared-bucket/mcp/sessions/*",
+    ]);
+    const all = statements(out).flatMap((x) => x.resources ?? []) as string[];
+    expect(
+      all.filter((r) => r.includes("shared-bucket/") && !/\/mcp\/(files|outputs|sessions)\/\*$/.test(r)),
+    ).toEqual([]);
   });
 
   it("KMS: the bucket uses the key and the role may use it", () => {

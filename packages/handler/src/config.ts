@@ -65,6 +65,12 @@ const schema = z.object({
   MCP_MAX_KERNELS: z.coerce.number().int().min(1).max(1000).default(8),
   MCP_KERNEL_IDLE_SECONDS: z.coerce.number().nonnegative().default(3600),
   MCP_SPARE_KERNELS: z.coerce.number().int().min(0).max(8).default(1),
+  MCP_SESSION_TABLE: optionalText,
+  MCP_DYNAMODB_ENDPOINT: optionalText.pipe(z.string().url().optional()),
+  MCP_CHECKPOINT_KEY: optionalText,
+  MCP_CHECKPOINT_KEY_SECRET_ARN: optionalText,
+  MCP_CHECKPOINT_MAX_VARIABLE_BYTES: count(256 * 1024 * 1024),
+  MCP_SESSION_LEASE_SECONDS: seconds(15),
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -206,6 +212,38 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: "A caller's kernel idle this long is shut down (its files stay); 0 keeps kernels until evicted.",
   },
   {
+    name: "MCP_SESSION_TABLE",
+    default: "(unset)",
+    meaning:
+      "DynamoDB table (string key pk) of session leases and versions. With MCP_WORKSPACE_BUCKET it turns sessions on: kernel state checkpointed to S3, restored anywhere.",
+  },
+  {
+    name: "MCP_DYNAMODB_ENDPOINT",
+    default: "(unset)",
+    meaning: "DynamoDB endpoint override (local DynamoDB, tests).",
+  },
+  {
+    name: "MCP_CHECKPOINT_KEY",
+    default: "(unset)",
+    meaning:
+      'Key (32+ characters) that signs checkpoints, which are pickles and so code; or "checkpoint_key" in the token secret\'s JSON. Required with sessions.',
+  },
+  {
+    name: "MCP_CHECKPOINT_KEY_SECRET_ARN",
+    default: "(unset)",
+    meaning: "Secrets Manager secret holding the checkpoint key, read once at start (what the Terraform modules create).",
+  },
+  {
+    name: "MCP_CHECKPOINT_MAX_VARIABLE_BYTES",
+    default: "268435456",
+    meaning: "A variable whose pickle is larger is left out of checkpoints, with a note.",
+  },
+  {
+    name: "MCP_SESSION_LEASE_SECONDS",
+    default: "15",
+    meaning: "How long a session lease outlives a silent holder (renewed while a call runs); a dead server's callers wait at most this.",
+  },
+  {
     name: "MCP_SPARE_KERNELS",
     default: "1",
     meaning: "Kernels started ahead of need, so a new caller's first call does not wait for a launch.",
@@ -236,6 +274,18 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   workspace: WorkspaceConfig;
   kernels: KernelLimits;
+  sessions: SessionConfig | undefined;
+}
+
+/** Sessions are on when both a bucket and a session table are configured. */
+export interface SessionConfig {
+  table: string;
+  dynamodbEndpoint: string | undefined;
+  /** From MCP_CHECKPOINT_KEY, or read at start from MCP_CHECKPOINT_KEY_SECRET_ARN or the token secret. */
+  checkpointKey: string | undefined;
+  checkpointKeySecretArn: string | undefined;
+  maxVariableBytes: number;
+  leaseMs: number;
 }
 
 export interface KernelLimits {
@@ -337,11 +387,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       presignExpiresSeconds: e.MCP_PRESIGN_EXPIRES_SECONDS,
       pipTimeoutSeconds: e.MCP_PIP_TIMEOUT_SECONDS,
     },
+    sessions: sessionConfig(e),
     kernels: {
       maxKernels: e.MCP_MAX_KERNELS,
       idleSeconds: e.MCP_KERNEL_IDLE_SECONDS,
       spares: Math.min(e.MCP_SPARE_KERNELS, e.MCP_MAX_KERNELS - 1),
     },
+  };
+}
+
+function sessionConfig(e: z.infer<typeof schema>): SessionConfig | undefined {
+  if (!e.MCP_SESSION_TABLE) return undefined;
+  if (!e.MCP_WORKSPACE_BUCKET) {
+    throw new ConfigError(
+      "MCP_SESSION_TABLE is set but MCP_WORKSPACE_BUCKET is not: sessions keep their checkpoints in the workspace bucket.",
+    );
+  }
+  if (e.MCP_CHECKPOINT_KEY !== undefined && e.MCP_CHECKPOINT_KEY.length < 32) {
+    throw new ConfigError("MCP_CHECKPOINT_KEY is too short: give at least 32 random characters.");
+  }
+  return {
+    table: e.MCP_SESSION_TABLE,
+    dynamodbEndpoint: e.MCP_DYNAMODB_ENDPOINT,
+    checkpointKey: e.MCP_CHECKPOINT_KEY,
+    checkpointKeySecretArn: e.MCP_CHECKPOINT_KEY_SECRET_ARN,
+    maxVariableBytes: e.MCP_CHECKPOINT_MAX_VARIABLE_BYTES,
+    leaseMs: Math.round(e.MCP_SESSION_LEASE_SECONDS * 1000),
   };
 }
 
@@ -386,7 +457,11 @@ export function addNamedToken(
 
 /** Names that must never be copied into the kernel's environment. */
 export function isSecretName(name: string): boolean {
-  return /^AWS_/.test(name) || /^(MCP_AUTH_TOKEN|JUPYTER_TOKEN)/.test(name) || name === "_X_AMZN_TRACE_ID";
+  return (
+    /^AWS_/.test(name) ||
+    /^(MCP_AUTH_TOKEN|JUPYTER_TOKEN|MCP_CHECKPOINT_KEY)/.test(name) ||
+    name === "_X_AMZN_TRACE_ID"
+  );
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -7,8 +7,8 @@ import {
   UnsupportedEventError,
   MalformedEventError,
 } from "@jupyter-mcp/event-adapter";
-import { resolveAuthTokens } from "./auth-token.js";
-import { loadConfig } from "./config.js";
+import { resolveSecrets, type StoredSecrets } from "./auth-token.js";
+import { ConfigError, loadConfig } from "./config.js";
 import { budgetFor } from "./lambda-budget.js";
 import { createLogger } from "./log.js";
 import { ignoreLibraryCancellations, routeProcessOutput } from "./quiet.js";
@@ -40,7 +40,7 @@ const NO_TOKEN =
 const TOKEN_RETRY_MS = 30_000;
 
 /** Tokens once fetched: a later init (after a kernel failure) does not fetch them again. */
-let resolvedTokens: ReadonlyMap<string, string> | undefined;
+let resolved: StoredSecrets | undefined;
 
 async function init(): Promise<Ready> {
   const started = performance.now();
@@ -54,14 +54,14 @@ async function init(): Promise<Ready> {
   // The MCP SDK loads meanwhile.
   const runtimeModule = import("./runtime.js");
   runtimeModule.catch(() => undefined);
-  if (!resolvedTokens) {
+  if (!resolved) {
     try {
-      resolvedTokens = await resolveAuthTokens(config);
+      resolved = await resolveSecrets(config);
     } catch (err) {
       return tokenUnavailable(err);
     }
   }
-  const authTokens = resolvedTokens;
+  const authTokens = resolved.tokens;
   if (authTokens.size === 0 && !config.allowInsecure) {
     log.error("init failed", { error: NO_TOKEN });
     return { error: NO_TOKEN, permanent: true };
@@ -70,7 +70,14 @@ async function init(): Promise<Ready> {
   kernels.warmSpares().catch(() => undefined);
   try {
     const { createRuntime } = await runtimeModule;
-    const runtime = createRuntime({ ...config, authTokens }, log, { loopbackOnly: false, kernels });
+    const runtime = createRuntime({ ...config, authTokens }, log, {
+      loopbackOnly: false,
+      kernels,
+      ...(resolved.checkpointKey ? { checkpointKey: resolved.checkpointKey } : {}),
+      // Lambda freezes the environment once the response is posted and the runtime asks for the
+      // next event, so a checkpoint after the response would not run until the next invocation.
+      checkpointAfterResponse: false,
+    });
     // The first kernel warms while the workspace is restored from S3 (when a bucket is configured).
     await runtime.warm();
     log.info("init", {
@@ -82,7 +89,8 @@ async function init(): Promise<Ready> {
     await kernels.close().catch(() => undefined);
     const error = err instanceof Error ? err.message : String(err);
     log.error("init failed", { error });
-    return { error };
+    // A configuration error stays one: retrying init on every event cannot help.
+    return err instanceof ConfigError ? { error, permanent: true } : { error };
   }
 }
 

@@ -1,9 +1,11 @@
 import { callerDirs, callerKey } from "./callers.js";
 import { isLoopbackHost, type Config } from "./config.js";
-import { createApp, type BoundCaller, type FetchHandler } from "./http/app.js";
+import { createApp, type BoundCaller, type CallIntent, type FetchHandler } from "./http/app.js";
 import { kernelEnvironment, stateDirs } from "./jupyter/environment.js";
 import type { KernelPool } from "./kernel/pool.js";
 import type { Logger } from "./log.js";
+import type { SessionTurn } from "./sessions/coordinator.js";
+import { createSessionCoordinator } from "./sessions/create.js";
 import { S3WorkspaceStore } from "./workspace/s3-sync.js";
 import { Workspace } from "./workspace/workspace.js";
 
@@ -23,14 +25,26 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-export function createRuntime(
-  config: Config,
-  log: Logger,
-  options: { loopbackOnly?: boolean; kernels: KernelPool },
-): Runtime {
+export interface RuntimeOptions {
+  loopbackOnly?: boolean;
+  kernels: KernelPool;
+  /** The checkpoint key found beside the tokens in their secret, when MCP_CHECKPOINT_KEY is unset. */
+  checkpointKey?: string;
+  /**
+   * Checkpoint once the response is out (the server), or before it (Lambda: an environment is
+   * frozen as soon as its runtime asks for the next event, so work after the response would wait
+   * for the next invocation to thaw it).
+   */
+  checkpointAfterResponse?: boolean;
+}
+
+export function createRuntime(config: Config, log: Logger, options: RuntimeOptions): Runtime {
   const { kernels } = options;
   const authTokens = tokensOf(config);
   const store = createStore(config, log);
+  const sessions = createSessionCoordinator(config, store, log, options.checkpointKey);
+  const afterResponse = options.checkpointAfterResponse ?? true;
+  const finishing = new Set<Promise<void>>();
   const workspaces = new Map<string, Workspace>();
   const workspace = (identity: string | undefined): Workspace => {
     const key = callerKey(identity);
@@ -42,7 +56,8 @@ export function createRuntime(
     return found;
   };
 
-  const bindCaller = async (identity: string | undefined): Promise<BoundCaller> => {
+  const bindCaller = async (identity: string | undefined, intent: CallIntent): Promise<BoundCaller> => {
+    const key = callerKey(identity);
     const files = workspace(identity);
     let release: () => void;
     try {
@@ -51,14 +66,31 @@ export function createRuntime(
       log.error("workspace restore failed", { error: (err as Error).message });
       throw new Error(`The workspace could not be restored from S3: ${(err as Error).message}`);
     }
+    const session = kernels.session(key);
+    let turn: SessionTurn | undefined;
+    if (sessions && intent.usesKernelState) {
+      try {
+        // Waiting for another server's call may use the budget, less room to run and answer.
+        const waitMs = Math.max(0, (intent.budgetMs ?? 60_000) - 2_000);
+        turn = await sessions.begin(key, session, waitMs);
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
     return {
-      session: kernels.session(callerKey(identity)),
+      session,
       workspace: files,
       async release() {
         await files
           .sync()
           .catch((err: unknown) => log.error("workspace sync failed", { error: (err as Error).message }));
         release();
+        if (!turn) return;
+        const finished = turn.finish();
+        if (!afterResponse) return finished;
+        finishing.add(finished);
+        void finished.finally(() => finishing.delete(finished));
       },
     };
   };
@@ -89,6 +121,7 @@ export function createRuntime(
       ]);
     },
     async stop() {
+      await Promise.all(finishing);
       await Promise.all([...workspaces.values()].map((w) => w.sync().catch(() => undefined)));
       await kernels.close();
     },

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { startHttpServer, InsecureBindError } from "../src/http/node-server.js";
 import { createKernelPool } from "../src/kernel/create.js";
@@ -10,46 +8,8 @@ import { KernelLaunchError } from "../src/kernel/transport.js";
 import { JupyterServerProcess } from "../src/jupyter/server-process.js";
 import { createLogger } from "../src/log.js";
 import { tempStateRoot } from "./support/harness.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const serverEntry = path.resolve(here, "../dist/server.js");
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
-/** Runs `node dist/server.js` (what `pnpm start` runs) with exactly the environment given. */
-function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [serverEntry], { env, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.setEncoding("utf8");
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
-    child.stderr!.on("data", (chunk: string) => {
-      stderr += chunk;
-      const m = /"url":"(http:\/\/[^"]+)\/mcp"/.exec(stderr);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-}
+import { alive, until } from "./support/kernels.js";
+import { startServerProcess } from "./support/server-process.js";
 
 async function runCode(url: string, code: string): Promise<string> {
   const res = await fetch(`${url}/mcp`, {

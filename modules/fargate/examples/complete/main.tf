@@ -60,6 +60,14 @@ module "jupyter_mcp" {
   cpu                = 1024
   memory             = 4096
   kernel_preload     = "numpy,pandas,matplotlib"
+
+  # Files and kernel checkpoints in S3, session leases in DynamoDB: a caller's variables survive
+  # task restarts and follow it across tasks (the task subnets then need S3 and DynamoDB access).
+  # The session table has deletion protection: set session_table_deletion_protection_enabled = false
+  # and apply before terraform destroy. Checkpoints are signed with a random key the module keeps in
+  # a Secrets Manager secret of its own (the server reads it at start with the task role); to bring
+  # yours, set checkpoint_key_secret_arn (SecretString = 32+ random characters).
+  create_workspace_bucket = true
 }
 
 output "mcp_url" {
@@ -70,4 +78,14 @@ output "mcp_url" {
 output "alb_dns_name" {
   value       = module.jupyter_mcp.alb_dns_name
   description = "DNS name of the ALB."
+}
+
+output "session_table_arn" {
+  value       = module.jupyter_mcp.session_table_arn
+  description = "DynamoDB table holding the session leases."
+}
+
+output "checkpoint_key_secret_arn" {
+  value       = module.jupyter_mcp.checkpoint_key_secret_arn
+  description = "Secret holding the key that signs kernel checkpoints."
 }

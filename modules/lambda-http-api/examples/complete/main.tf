@@ -44,6 +44,14 @@ module "jupyter_mcp" {
   kernel_preload      = "numpy,pandas,matplotlib"
   max_output_chars    = 50000
 
+  # Files, notebooks and kernel checkpoints in S3, session leases in DynamoDB: a caller's variables
+  # survive cold starts and follow it to whichever execution environment serves its next call.
+  # The session table has deletion protection: set session_table_deletion_protection_enabled = false
+  # and apply before terraform destroy. Checkpoints are signed with a random key the module keeps in
+  # a Secrets Manager secret of its own; to bring yours (SecretString = 32+ random characters):
+  #   checkpoint_key_secret_arn = aws_secretsmanager_secret.checkpoint_key.arn
+  create_workspace_bucket = true
+
   tags = { service = "jupyter-mcp" }
 }
 
@@ -69,4 +77,14 @@ output "function_url" {
 output "auth_token_secret_arn" {
   value       = module.jupyter_mcp.auth_token_secret_arn
   description = "aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text"
+}
+
+output "session_table_name" {
+  value       = module.jupyter_mcp.session_table_name
+  description = "DynamoDB table holding the session leases (MCP_SESSION_TABLE)."
+}
+
+output "checkpoint_key_secret_arn" {
+  value       = module.jupyter_mcp.checkpoint_key_secret_arn
+  description = "Secret holding the key that signs kernel checkpoints (only the function reads it)."
 }

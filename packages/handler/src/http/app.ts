@@ -27,10 +27,20 @@ export interface BoundCaller {
   release(): Promise<void>;
 }
 
+/** What the app knows about a call when it binds the caller. */
+export interface CallIntent {
+  /** The call reads or changes the kernel's namespace (a kernel tool), so it needs the session. */
+  usesKernelState: boolean;
+  budgetMs?: number;
+}
+
 export interface AppOptions {
   config: AppConfig;
-  /** Gives a request its caller's kernel and workspace (restoring files from S3 on first use). */
-  bindCaller: (identity: string | undefined) => Promise<BoundCaller>;
+  /**
+   * Gives a request its caller's kernel and workspace (restoring files from S3 on first use, and
+   * with sessions on, taking the caller's lease and restoring its kernel state when behind).
+   */
+  bindCaller: (identity: string | undefined, intent: CallIntent) => Promise<BoundCaller>;
   /** Reject requests whose Host or Origin is not loopback (DNS rebinding); set when bound to loopback. */
   loopbackOnly: boolean;
   log?: Logger;
@@ -103,18 +113,7 @@ export function createApp(options: AppOptions): FetchHandler {
         });
       }
       if (request.method !== "POST") return methodNotAllowed("POST");
-      let bound: BoundCaller;
-      try {
-        bound = await options.bindCaller(caller.identity);
-      } catch (err) {
-        options.log?.error("caller unavailable", { error: (err as Error).message });
-        return jsonResponse(503, { error: "workspace_unavailable", message: (err as Error).message });
-      }
-      try {
-        return await handleMcp(request, { session: bound.session, workspace: bound.workspace, ...context });
-      } finally {
-        await bound.release();
-      }
+      return await handleMcp(request, caller.identity, context);
     } catch (err) {
       options.log?.error("request failed", { error: err instanceof Error ? err.message : String(err) });
       return jsonResponse(500, {
@@ -124,7 +123,11 @@ export function createApp(options: AppOptions): FetchHandler {
     }
   };
 
-  async function handleMcp(request: Request, context: CallerTools & RequestContext): Promise<Response> {
+  async function handleMcp(
+    request: Request,
+    identity: string | undefined,
+    context: RequestContext,
+  ): Promise<Response> {
     const contentType = request.headers.get("content-type");
     if (contentType !== null && !/^application\/(.+\+)?json\b/i.test(contentType)) {
       return jsonResponse(415, {
@@ -158,8 +161,49 @@ export function createApp(options: AppOptions): FetchHandler {
     const invalid = invalidJsonRpc(parsedBody);
     if (invalid) return jsonRpcError(400, -32600, invalid.message, invalid.id);
 
-    return pool.handle(normalizeHeaders(request), parsedBody, context);
+    let bound: BoundCaller;
+    try {
+      bound = await options.bindCaller(identity, {
+        usesKernelState: usesKernelState(parsedBody),
+        ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
+      });
+    } catch (err) {
+      options.log?.warn("caller unavailable", { error: (err as Error).message });
+      return jsonRpcError(503, -32000, (err as Error).message, requestId(parsedBody) ?? null);
+    }
+    try {
+      return await pool.handle(normalizeHeaders(request), parsedBody, {
+        session: bound.session,
+        workspace: bound.workspace,
+        ...context,
+      });
+    } finally {
+      await bound.release();
+    }
   }
+}
+
+/** Tools that read or change the kernel's namespace: with sessions on, they hold the caller's lease. */
+const KERNEL_STATE_TOOLS = new Set([
+  "execute_code",
+  "execute_cell",
+  "get_variables",
+  "inspect_variable",
+  "install_package",
+  "restart_kernel",
+]);
+
+function usesKernelState(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    const message = m as { method?: unknown; params?: { name?: unknown } } | null;
+    return message?.method === "tools/call" && KERNEL_STATE_TOOLS.has(String(message.params?.name));
+  });
+}
+
+function requestId(body: unknown): string | number | undefined {
+  const id = (body as { id?: unknown } | null)?.id;
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
 }
 
 // Plain curl sends no Accept (or */*), and clients that only take JSON still deserve an answer: the

@@ -2,6 +2,7 @@ import { getRequestListener } from "@hono/node-server";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost, type Config } from "../config.js";
+import { resolveSecrets } from "../auth-token.js";
 import { createKernelPool } from "../kernel/create.js";
 import type { KernelPool } from "../kernel/pool.js";
 import type { Logger } from "../log.js";
@@ -36,7 +37,12 @@ export async function startHttpServer(
   kernels?: KernelPool,
 ): Promise<RunningServer> {
   assertSecureBind(config);
-  const runtime = createRuntime(config, log, { kernels: kernels ?? (await createKernelPool(config, log)) });
+  // The checkpoint key may live in a secret (MCP_CHECKPOINT_KEY_SECRET_ARN); tokens come from the environment.
+  const checkpointKey = config.sessions ? (await resolveSecrets(config)).checkpointKey : undefined;
+  const runtime = createRuntime(config, log, {
+    kernels: kernels ?? (await createKernelPool(config, log)),
+    ...(checkpointKey ? { checkpointKey } : {}),
+  });
   await runtime.warm();
   const listener = getRequestListener(async (request) => {
     const started = performance.now();

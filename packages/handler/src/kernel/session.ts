@@ -71,6 +71,10 @@ export class KernelSession {
   private startedAt: Date | undefined;
   private restarts = 0;
   private executionCount: number | null = null;
+  /** Notes for the next execution's result, from the server's own work (a restore, a checkpoint). */
+  private readonly announcements: string[] = [];
+  /** Counts what can change the namespace (cells run, restarts): sessions checkpoint when it moves. */
+  mutations = 0;
   lastUsedAt = Date.now();
 
   constructor(private readonly options: KernelSessionOptions) {
@@ -95,6 +99,11 @@ export class KernelSession {
 
   touch(): void {
     this.lastUsedAt = Date.now();
+  }
+
+  /** Tells the caller something with the next execution's result (once). */
+  announce(note: string): void {
+    if (this.announcements.length < 8) this.announcements.push(note);
   }
 
   /** Starts the kernel if needed (init, keep-warm pings). */
@@ -270,6 +279,8 @@ export class KernelSession {
 
   private async run(execution: Execution): Promise<void> {
     const channel = await this.ensureKernel();
+    this.mutations += 1;
+    execution.notes.push(...this.announcements.splice(0));
     if (this.lostState) {
       execution.kernelRestarted = true;
       execution.notes.push(
@@ -385,6 +396,7 @@ export class KernelSession {
       );
     }
     this.restarts += 1;
+    this.mutations += 1;
     this.lostState = undefined;
     this.lifecycle.fire("ready");
   }
