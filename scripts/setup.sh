@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY="${JUPYTER_PYTHON:-/usr/bin/python3}"
-JUPYTER_PACKAGES="jupyter-server python3-ipykernel python3-jupyter-client python3-matplotlib python3-numpy python3-pandas python3-pip"
+JUPYTER_PACKAGES="jupyter-server python3-ipykernel python3-jupyter-client python3-matplotlib python3-numpy python3-pandas python3-pip python3-dill"
 IMAGE_PACKAGES="podman bubblewrap debootstrap"
 
 apt_install() {
@@ -26,7 +26,7 @@ apt_install() {
   fi
 }
 
-if ! "$PY" -c 'import jupyter_server, ipykernel, jupyter_client, matplotlib, numpy, pandas, pip' 2>/dev/null; then
+if ! "$PY" -c 'import jupyter_server, ipykernel, jupyter_client, matplotlib, numpy, pandas, pip, dill' 2>/dev/null; then
   # shellcheck disable=SC2086
   apt_install --no-install-recommends $JUPYTER_PACKAGES
 fi

@@ -48,7 +48,10 @@ describe(`modules/${MODULE_NAME}`, () => {
         checkpoint_key_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf",
         checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c",
       },
-      { workspace_bucket_name: "shared", checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c" },
+      {
+        workspace_bucket_name: "shared",
+        checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c",
+      },
     ].map((extra) => ({ ...REQUIRED, ...extra })),
   });
 
@@ -172,9 +175,9 @@ describe(`modules/${MODULE_NAME}`, () => {
       recovery_window_in_days: 7,
       tags: "${var.tags}",
     });
-    expect((json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random).toEqual(
-      { count: secret.count, password_length: 64, exclude_punctuation: true },
-    );
+    expect(
+      (json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random,
+    ).toEqual({ count: secret.count, password_length: 64, exclude_punctuation: true });
     const policies = Object.values(res.aws_iam_role_policy as Record<string, Json>);
     const keyPolicies = policies.filter((p) => String(p.name).includes("checkpoint-key"));
     expect(keyPolicies.map((p) => [p.name, p.role])).toEqual([
@@ -194,47 +197,56 @@ describe(`modules/${MODULE_NAME}`, () => {
     expect(defs).not.toContain("MCP_CHECKPOINT_KEY");
   });
 
-  withTerraform("checkpoint key: MCP_CHECKPOINT_KEY_SECRET_ARN with sessions, the given ARN, none without (terraform console)", () => {
-    const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
-    const probe = {
-      ...json,
-      locals: {
-        ...(json.locals as Json),
-        probe_read_arn: docs.fargate_workspace_checkpoint_key_policy!.statement[0].resources[0],
-        probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
-      },
-    };
-    const exprs = [
-      "local.workspace_sessions_checkpoint_key_create_secret",
-      '[for e in local.fargate_environment : e.value if e.name == "MCP_CHECKPOINT_KEY_SECRET_ARN"]',
-      "local.probe_read_arn",
-      "local.probe_output",
-    ];
-    const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
-    const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
-    const cases: [Record<string, unknown>, unknown[]][] = [
-      [{}, [false, [], null, null]],
-      [{ checkpoint_key_secret_arn: GIVEN }, [false, [], null, null]],
-      [{ create_workspace_bucket: true }, [true, [CREATED], CREATED, CREATED]],
-      [{ workspace_bucket_name: "shared", checkpoint_key_secret_arn: GIVEN }, [false, [GIVEN], GIVEN, GIVEN]],
-      [{ create_workspace_bucket: true, create_session_table: false }, [false, [], null, null]],
-    ];
-    for (const [values, expected] of cases) {
-      const r = consoleEval(probe, exprs, { ...REQUIRED, ...values });
-      expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
-        values,
-        ok: true,
-        result: expected,
-        stderr: "",
+  withTerraform(
+    "checkpoint key: MCP_CHECKPOINT_KEY_SECRET_ARN with sessions, the given ARN, none without (terraform console)",
+    () => {
+      const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
+      const probe = {
+        ...json,
+        locals: {
+          ...(json.locals as Json),
+          probe_read_arn: docs.fargate_workspace_checkpoint_key_policy!.statement[0].resources[0],
+          probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
+        },
+      };
+      const exprs = [
+        "local.workspace_sessions_checkpoint_key_create_secret",
+        '[for e in local.fargate_environment : e.value if e.name == "MCP_CHECKPOINT_KEY_SECRET_ARN"]',
+        "local.probe_read_arn",
+        "local.probe_output",
+      ];
+      const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
+      const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
+      const cases: [Record<string, unknown>, unknown[]][] = [
+        [{}, [false, [], null, null]],
+        [{ checkpoint_key_secret_arn: GIVEN }, [false, [], null, null]],
+        [{ create_workspace_bucket: true }, [true, [CREATED], CREATED, CREATED]],
+        [
+          { workspace_bucket_name: "shared", checkpoint_key_secret_arn: GIVEN },
+          [false, [GIVEN], GIVEN, GIVEN],
+        ],
+        [{ create_workspace_bucket: true, create_session_table: false }, [false, [], null, null]],
+      ];
+      for (const [values, expected] of cases) {
+        const r = consoleEval(probe, exprs, { ...REQUIRED, ...values });
+        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
+          values,
+          ok: true,
+          result: expected,
+          stderr: "",
+        });
+      }
+      // The container's secrets stay the token alone, whatever the sessions.
+      const td = ((json.resource as Json).aws_ecs_task_definition as Json).fargate_task;
+      const withDefs = {
+        ...json,
+        locals: { ...(json.locals as Json), probe_defs: td.container_definitions },
+      };
+      const secrets = consoleEval(withDefs, ["[for s in jsondecode(local.probe_defs)[0].secrets : s.name]"], {
+        ...REQUIRED,
+        create_workspace_bucket: true,
       });
-    }
-    // The container's secrets stay the token alone, whatever the sessions.
-    const td = ((json.resource as Json).aws_ecs_task_definition as Json).fargate_task;
-    const withDefs = { ...json, locals: { ...(json.locals as Json), probe_defs: td.container_definitions } };
-    const secrets = consoleEval(withDefs, ['[for s in jsondecode(local.probe_defs)[0].secrets : s.name]'], {
-      ...REQUIRED,
-      create_workspace_bucket: true,
-    });
-    expect(secrets).toMatchObject({ ok: true, values: [["MCP_AUTH_TOKEN"]] });
-  });
+      expect(secrets).toMatchObject({ ok: true, values: [["MCP_AUTH_TOKEN"]] });
+    },
+  );
 });

@@ -59,7 +59,10 @@ describe(`modules/${MODULE_NAME}`, () => {
       },
       { create_workspace_bucket: true, create_session_table: false, provisioned_concurrent_executions: 2 },
       { session_table_name: "leases", reserved_concurrent_executions: 1 },
-      { create_workspace_bucket: true, checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c" },
+      {
+        create_workspace_bucket: true,
+        checkpoint_key_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/c",
+      },
       {
         workspace_bucket_name: "shared",
         checkpoint_key_secret_arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf",
@@ -338,7 +341,8 @@ describe(`modules/${MODULE_NAME}`, () => {
       recovery_window_in_days: 7,
       tags: "${var.tags}",
     });
-    const random = (json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random;
+    const random = (json.data as Json).aws_secretsmanager_random_password
+      .workspace_sessions_checkpoint_key_random;
     expect(random).toEqual({ count: secret.count, password_length: 64, exclude_punctuation: true });
     const version = res.aws_secretsmanager_secret_version.workspace_sessions_checkpoint_key_value;
     expect(version.count).toBe(secret.count);
@@ -348,22 +352,24 @@ describe(`modules/${MODULE_NAME}`, () => {
 
   it("IAM for the checkpoint key: only GetSecretValue on only that secret; kms:Decrypt via Secrets Manager", () => {
     const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
-    const all = Object.entries(docs).flatMap(([name, d]) =>
+    const all: Json[] = Object.entries(docs).flatMap(([name, d]) =>
       (d.statement as Json[]).map((st) => ({ name, count: d.count, ...st })),
     );
     const secretArn = (json.output as Json).checkpoint_key_secret_arn.value;
     // Every Secrets Manager statement of the module: the token's and the checkpoint key's.
-    expect(all.filter((st) => (st.actions as string[]).some((a) => a.startsWith("secretsmanager:")))).toEqual([
-      expect.objectContaining({ sid: "ReadAuthTokenSecret" }),
-      {
-        name: "lambda_workspace_checkpoint_key_policy",
-        count: "${local.workspace_sessions_enabled ? 1 : 0}",
-        sid: "ReadCheckpointKey",
-        effect: "Allow",
-        actions: ["secretsmanager:GetSecretValue"],
-        resources: [secretArn],
-      },
-    ]);
+    expect(all.filter((st) => (st.actions as string[]).some((a) => a.startsWith("secretsmanager:")))).toEqual(
+      [
+        expect.objectContaining({ sid: "ReadAuthTokenSecret" }),
+        {
+          name: "lambda_workspace_checkpoint_key_policy",
+          count: "${local.workspace_sessions_enabled ? 1 : 0}",
+          sid: "ReadCheckpointKey",
+          effect: "Allow",
+          actions: ["secretsmanager:GetSecretValue"],
+          resources: [secretArn],
+        },
+      ],
+    );
     expect(all.find((st) => st.sid === "DecryptCheckpointKey")).toEqual({
       name: "lambda_workspace_checkpoint_key_kms_policy",
       count: "${local.workspace_sessions_checkpoint_key_uses_kms ? 1 : 0}",
@@ -381,7 +387,9 @@ describe(`modules/${MODULE_NAME}`, () => {
     });
     const policies = (json.resource as Json).aws_iam_role_policy as Record<string, Json>;
     for (const name of ["workspace-checkpoint-key", "workspace-checkpoint-key-kms"]) {
-      expect(Object.values(policies).find((p) => p.name === name)!.role).toBe("${aws_iam_role.lambda_role.id}");
+      expect(Object.values(policies).find((p) => p.name === name)!.role).toBe(
+        "${aws_iam_role.lambda_role.id}",
+      );
     }
   });
 
@@ -389,7 +397,8 @@ describe(`modules/${MODULE_NAME}`, () => {
     "checkpoint key: created with sessions, given one used, none without (terraform console)",
     () => {
       const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
-      const doc = ((json.data as Json).aws_iam_policy_document as Json).lambda_workspace_checkpoint_key_policy;
+      const doc = ((json.data as Json).aws_iam_policy_document as Json)
+        .lambda_workspace_checkpoint_key_policy;
       const probe = {
         ...json,
         locals: {
@@ -411,11 +420,23 @@ describe(`modules/${MODULE_NAME}`, () => {
       const KMS = "arn:aws:kms:eu-west-1:123456789012:key/c";
       const cases: [Record<string, unknown>, unknown[]][] = [
         [{}, [false, false, null, null, null]],
-        [{ checkpoint_key_secret_arn: GIVEN, checkpoint_key_kms_key_arn: KMS }, [false, false, null, null, null]],
+        [
+          { checkpoint_key_secret_arn: GIVEN, checkpoint_key_kms_key_arn: KMS },
+          [false, false, null, null, null],
+        ],
         [{ create_workspace_bucket: true }, [true, false, CREATED, CREATED, CREATED]],
-        [{ create_workspace_bucket: true, checkpoint_key_kms_key_arn: KMS }, [true, true, CREATED, CREATED, CREATED]],
-        [{ workspace_bucket_name: "shared", session_table_name: "leases" }, [true, false, CREATED, CREATED, CREATED]],
-        [{ create_workspace_bucket: true, checkpoint_key_secret_arn: GIVEN }, [false, false, GIVEN, GIVEN, GIVEN]],
+        [
+          { create_workspace_bucket: true, checkpoint_key_kms_key_arn: KMS },
+          [true, true, CREATED, CREATED, CREATED],
+        ],
+        [
+          { workspace_bucket_name: "shared", session_table_name: "leases" },
+          [true, false, CREATED, CREATED, CREATED],
+        ],
+        [
+          { create_workspace_bucket: true, checkpoint_key_secret_arn: GIVEN },
+          [false, false, GIVEN, GIVEN, GIVEN],
+        ],
         [
           { create_workspace_bucket: true, create_session_table: false, checkpoint_key_secret_arn: GIVEN },
           [false, false, null, null, null],

@@ -18,7 +18,19 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
 import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
 import type { AwsContext } from "./aws-context.js";
-import { and, isSet, named, not, NULL, pick, ref, when, type Cond, type OptString, type Statement } from "./util.js";
+import {
+  and,
+  isSet,
+  named,
+  not,
+  NULL,
+  pick,
+  ref,
+  when,
+  type Cond,
+  type OptString,
+  type Statement,
+} from "./util.js";
 
 /** Length of a created key: letters and digits only (about 380 bits), well over the handler's 32. */
 export const CHECKPOINT_KEY_LENGTH = 64;
@@ -109,7 +121,11 @@ export class McpCheckpointKey extends Construct {
 
   /** Read this one secret, and nothing else. */
   readStatement(): Statement {
-    return { sid: "ReadCheckpointKey", actions: ["secretsmanager:GetSecretValue"], resources: [this.secretArn] };
+    return {
+      sid: "ReadCheckpointKey",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [this.secretArn],
+    };
   }
 
   /** Decrypt with the customer managed key, through Secrets Manager in this region only. */

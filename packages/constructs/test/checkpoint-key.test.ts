@@ -77,7 +77,9 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
         "${one(data.aws_secretsmanager_random_password.ws_sessions_checkpoint_key_random[*].random_password)}",
       lifecycle: { ignore_changes: ["secret_string"] },
     });
-    expect(env(out)).toContain(`"MCP_CHECKPOINT_KEY_SECRET_ARN" = one(aws_secretsmanager_secret.ws_sessions_checkpoint_key_secret[*].arn)`);
+    expect(env(out)).toContain(
+      `"MCP_CHECKPOINT_KEY_SECRET_ARN" = one(aws_secretsmanager_secret.ws_sessions_checkpoint_key_secret[*].arn)`,
+    );
     expect(checkPolicies(parse(out))).toEqual([]);
   });
 

@@ -32,7 +32,7 @@ prepare_tmp() {
 # Credentials never appear in Node's exec environment (readable by user code through /proc): they go
 # through fd 3 to sealed-env.mjs, which puts them back into process.env. One name=value per line.
 # MCP_AUTH_TOKENS holds every named caller's token ("alice=tok1,bob=tok2").
-SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKENS?|JUPYTER_TOKEN)='
+SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKENS?|MCP_CHECKPOINT_KEY|JUPYTER_TOKEN)='
 exec_node_sealed() {
   sealed="$(env | grep -E "$SEALED_NAMES" || true)"
   for name in $(printf '%s\n' "$sealed" | sed -n 's/=.*//p'); do unset "$name"; done

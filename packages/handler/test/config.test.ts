@@ -9,7 +9,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe("configuration", () => {
   test("defaults are the documented ones", () => {
-    const c = loadConfig({});
+    // With a table and a bucket, so the session settings' defaults are in the config too.
+    const c = loadConfig({ MCP_SESSION_TABLE: "sessions", MCP_WORKSPACE_BUCKET: "bucket" });
     expect(c).toMatchObject({
       host: "127.0.0.1",
       port: 8080,
@@ -21,11 +22,22 @@ describe("configuration", () => {
     });
     for (const s of SETTINGS) {
       if (/^\(/.test(s.default)) continue;
-      const value = (JSON.stringify(c) + JSON.stringify(c.limits)).includes(
+      const value = (JSON.stringify(c) + JSON.stringify(c.limits) + JSON.stringify(c.sessions)).includes(
         s.default.replace(/^0$/, "false"),
       );
       expect([s.name, value]).toEqual([s.name, true]);
     }
+  });
+
+  test("sessions need a bucket and a long enough key; the key never reaches the kernel", () => {
+    expect(loadConfig({}).sessions).toBeUndefined();
+    expect(() => loadConfig({ MCP_SESSION_TABLE: "t" })).toThrow(/MCP_WORKSPACE_BUCKET/);
+    expect(() =>
+      loadConfig({ MCP_SESSION_TABLE: "t", MCP_WORKSPACE_BUCKET: "b", MCP_CHECKPOINT_KEY: "short" }),
+    ).toThrow(/at least 32/);
+    expect(() => loadConfig({ KERNEL_ENV_PASSTHROUGH: "MCP_CHECKPOINT_KEY" })).toThrow(/MCP_CHECKPOINT_KEY/);
+    const env = kernelEnvironment({ MCP_CHECKPOINT_KEY: "k".repeat(40), PATH: "/bin" }, stateDirs("/s"));
+    expect(env).not.toHaveProperty("MCP_CHECKPOINT_KEY");
   });
 
   test("bad values name the variable and point at the docs", () => {

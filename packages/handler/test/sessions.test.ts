@@ -1,4 +1,8 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { tempStateRoot } from "./support/harness.js";
 import { startDynalite, type TestDynamo } from "./support/dynalite.js";
 import { startS3, type TestS3 } from "./support/s3.js";
@@ -191,5 +195,48 @@ describe("sessions across two servers", () => {
     expect(refused.text).toContain("False");
     expect(refused.notes.join(" ")).toMatch(/failed its signature check.*not restored.*starts empty/);
     client.destroy();
+  });
+});
+
+// The built Lambda entry, one fresh process per environment: it checkpoints before it answers (the
+// environment is frozen once the runtime asks for the next event), so the state is there for the
+// next environment as soon as the call returns.
+const lambdaEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/lambda.js");
+const LAMBDA_SCRIPT = `
+  const { httpApiV2Event, lambdaContext } = await import("@jupyter-mcp/event-adapter/testing");
+  const [dist, token, ...codes] = process.argv.slice(1);
+  const { handler, shutdown } = await import(dist);
+  const results = [];
+  for (const code of codes) {
+    const event = httpApiV2Event({
+      method: "POST", path: "/mcp",
+      headers: { "content-type": "application/json", authorization: "Bearer " + token },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call",
+        params: { name: "execute_code", arguments: { code } } }),
+    });
+    const result = await handler(event, lambdaContext({ getRemainingTimeInMillis: () => 60_000 }));
+    results.push(JSON.parse(result.body).result.structuredContent);
+  }
+  await shutdown();
+  process.stdout.write(JSON.stringify(results) + "\\n");
+  process.exit(0);`;
+
+async function lambdaEnvironment(
+  codes: string[],
+): Promise<{ outputs: { text?: string }[]; notes: string[] }[]> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--input-type=module", "-e", LAMBDA_SCRIPT, lambdaEntry, TOKENS.alice, ...codes],
+    { env: { ...serverEnv(), LOG_LEVEL: "error" }, cwd: path.dirname(lambdaEntry), timeout: 120_000 },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop()!) as { outputs: { text?: string }[]; notes: string[] }[];
+}
+
+describe("sessions on Lambda", () => {
+  test("a new environment restores what the last one did, right after it answered", async () => {
+    await lambdaEnvironment(["lam = [1, 2, 3]\ndef total():\n    return sum(lam)"]);
+    const [next] = await lambdaEnvironment(["print(total())"]);
+    expect(JSON.stringify(next!.outputs)).toContain("6");
+    expect(next!.notes.join(" ")).toMatch(/Restored \d+ variable\(s\)/);
   });
 });

@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import type { KernelSession } from "../kernel/session.js";
-import { McpServerPool, type CallerTools } from "../mcp/pool.js";
+import { McpServerPool } from "../mcp/pool.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
 import { tokenIdentity } from "../callers.js";
 import { bearerCaller } from "./auth.js";

@@ -29,7 +29,8 @@ export interface CheckpointManifest {
   createdAt: string;
   executionCount: number;
   cwd: string;
-  imports: { alias: string; module: string }[];
+  /** `import numpy as np` → {alias: "np", module: "numpy"}; `from math import sqrt` adds name: "sqrt". */
+  imports: { alias: string; module: string; name?: string }[];
   sysPath: string[];
   variables: Record<string, ManifestVariable>;
   /** What the checkpoint left out (too large, unpicklable), for the restoring call to name. */

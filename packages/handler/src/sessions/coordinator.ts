@@ -44,8 +44,6 @@ export interface SessionTurn {
   finish(): Promise<void>;
 }
 
-const AGENT_TIMEOUT_MS = 120_000;
-
 export class SessionCoordinator {
   private readonly held = new Map<string, Held>();
 
@@ -85,7 +83,12 @@ export class SessionCoordinator {
       // Never load it; the caller goes on with an empty kernel, and its next checkpoint replaces it.
       this.options.log?.("checkpoint refused", { caller, error: err.message });
       session.announce(`${err.message} This kernel starts empty.`);
-      this.held.set(caller, { version: lease.version, kernelId: session.status().kernelId, manifest: undefined, notes: "" });
+      this.held.set(caller, {
+        version: lease.version,
+        kernelId: session.status().kernelId,
+        manifest: undefined,
+        notes: "",
+      });
     }
   }
 
@@ -108,6 +111,12 @@ export class SessionCoordinator {
     if (report.failed.length > 0) {
       notes.push(`Not restored: ${report.failed.map((f) => `${f.name} (${f.reason})`).join("; ")}.`);
     }
+    if (report.imports.failed.length > 0) {
+      notes.push(
+        `Imports not restored: ${report.imports.failed.map((f) => `${f.alias} (${f.reason})`).join("; ")}.`,
+      );
+    }
+    notes.push(...report.notes);
     if (manifest.notes.length > 0) notes.push(`Not in the checkpoint: ${manifest.notes.join("; ")}.`);
     for (const note of notes) session.announce(note);
     this.held.set(caller, {
@@ -181,11 +190,18 @@ export class SessionCoordinator {
     await Promise.all(delta.written.map((sha) => rm(path.join(dir, `${sha}.pkl`), { force: true })));
     const joined = notes.join("; ");
     if (joined !== "" && joined !== mine?.notes) session.announce(`Not checkpointed: ${joined}.`);
-    this.held.set(caller, { version: manifest.version, kernelId: session.status().kernelId, manifest, notes: joined });
+    this.held.set(caller, {
+      version: manifest.version,
+      kernelId: session.status().kernelId,
+      manifest,
+      notes: joined,
+    });
     if (mine?.manifest) {
       void this.options.store
         .prune(mine.manifest, manifest)
-        .catch((err: unknown) => this.options.log?.("checkpoint prune failed", { error: (err as Error).message }));
+        .catch((err: unknown) =>
+          this.options.log?.("checkpoint prune failed", { error: (err as Error).message }),
+        );
     }
     this.options.log?.("session checkpointed", {
       caller,
@@ -195,5 +211,3 @@ export class SessionCoordinator {
     });
   }
 }
-
-export const CHECKPOINT_TIMEOUT_MS = AGENT_TIMEOUT_MS;

@@ -65,7 +65,7 @@ export const PROBE = [
   "        except OSError:",
   "            continue",
   "        names = [kv.split(b'=', 1)[0].decode() for kv in env.split(b'\\0') if b'=' in kv]",
-  "        found += [f'{pid}:{n}' for n in names if n in ('AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'MCP_AUTH_TOKEN', 'MCP_AUTH_TOKENS') or n.startswith('AWS_CONTAINER_')]",
+  "        found += [f'{pid}:{n}' for n in names if n in ('AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'MCP_AUTH_TOKEN', 'MCP_AUTH_TOKENS', 'MCP_CHECKPOINT_KEY') or n.startswith('AWS_CONTAINER_')]",
   "    return found",
   "print(json.dumps({",
   "  'uid': os.getuid(),",

@@ -68,6 +68,8 @@ beforeAll(async () => {
     env: {
       PORT: String(port),
       MCP_AUTH_TOKEN: TOKEN,
+      // Sealed like the tokens: the /proc probe must not find it in any process's environ.
+      MCP_CHECKPOINT_KEY: "checkpoint-key-that-no-kernel-may-read-0123456789",
       MCP_AUTH_TOKENS: Object.entries(CALLERS)
         .map(([name, token]) => `${name}=${token}`)
         .join(","),
