@@ -1,12 +1,15 @@
 // `pnpm bench` for the handler. In ONE run, side by side: the ZMQ floor (jupyter_client straight
 // to ipykernel), the original's design (bench/original.py), and ours (HTTP, in-process Fetch
 // handler, Lambda handler), warm and cold; then 8 callers at once on named tokens, and the
-// memory of each server's whole process tree. Targets are printed as PASS/MISS; a miss never
-// fails the run (machines are noisy). Writes .bench/run.json.
+// memory of each server's whole process tree; then sessions (sessions.js: checkpoint, restore and
+// re-run of 1 MB to 1 GB namespaces, the incremental checkpoint, what a warm call pays with
+// sessions on). Targets are printed as PASS/MISS; a miss never fails the run (machines are noisy).
+// Writes .bench/run.json.
 //
 //   BENCH_ITERATIONS (200)  warm calls per path, after 20 warm-up calls
 //   BENCH_COLD_RUNS (3)     cold starts per server
 //   BENCH_CALLERS (8), BENCH_CALLS (50)
+//   BENCH_SESSIONS (1)      0 skips the session figures; their own knobs are in sessions.js
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -15,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { manyCallers } from "./lib/callers.js";
 import { fetchHandler, lambdaHandler, lambdaInit } from "./lib/in-process.js";
 import { coldStart, original, originalNoDelay, ours } from "./lib/servers.js";
+import { sessionBench, sessionReport } from "./sessions.js";
 import { median, mib, num, ratio, reason, times } from "./lib/stats.js";
 import { httpBlock, interleave, startFloor } from "./lib/warm.js";
 
@@ -96,6 +100,10 @@ const inits = await attempt("Lambda init", async () => {
 });
 const inProcess = await attempt("Fetch handler in-process", () => fetchHandler(N));
 const lambda = await attempt("Lambda handler in-process", () => lambdaHandler(N));
+const sessions =
+  process.env.BENCH_SESSIONS === "0"
+    ? { error: "skipped (BENCH_SESSIONS=0)" }
+    : await attempt("sessions", () => sessionBench());
 
 // ---------------------------------------------------------------------------------------------
 const out = [];
@@ -190,6 +198,10 @@ say(memLine(`ours, ${CALLERS} named callers after their first call`, callers.mem
 say(memLine(`ours, ${CALLERS} named callers after the run`, callers.memoryAfter));
 
 say();
+const sessionSection = sessionReport(sessions);
+for (const line of sessionSection.lines) say(line);
+
+say();
 say("targets");
 const targets = [
   ["cold start ours <= 0.5x original", coldRatio, 0.5],
@@ -200,6 +212,10 @@ const targets = [
 for (const [name, value, limit] of targets) {
   const ok = Number.isFinite(value) ? value <= limit : undefined;
   say(`  ${verdict(ok)}  ${name.padEnd(40)} ${times(value)}`);
+}
+for (const [name, value, limit] of sessionSection.targets) {
+  const ok = Number.isFinite(value) ? value <= limit : undefined;
+  say(`  ${verdict(ok)}  ${name.padEnd(40)} ${Number.isFinite(value) ? `${value.toFixed(0)} ms` : "n/a"}`);
 }
 if (!callers.error) {
   say(
@@ -229,6 +245,7 @@ writeFileSync(
       inits,
       inProcess,
       lambda,
+      sessions,
     },
     null,
     2,

@@ -15,7 +15,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LIMIT, KINDS, MB, openAgentBench, SERVER_AGENT_BUDGET_MS } from "./lib/checkpoints.js";
+import {
+  DEFAULT_LIMIT,
+  KINDS,
+  MB,
+  openAgentBench,
+  RECORD_MEMORY_BYTES,
+  SERVER_AGENT_BUDGET_MS,
+} from "./lib/checkpoints.js";
 import { startLocalAws } from "./lib/local-aws.js";
 import { sessionWarm } from "./lib/session-warm.js";
 import { num, reason } from "./lib/stats.js";
@@ -47,6 +54,9 @@ export async function sessionBench({
   incrementalMb = Number(process.env.BENCH_INCREMENTAL_MB ?? 500),
   iterations = Number(process.env.BENCH_SESSION_ITERATIONS ?? process.env.BENCH_ITERATIONS ?? 200),
 } = {}) {
+  const unknown = kinds.filter((k) => !KINDS[k]);
+  if (unknown.length)
+    throw new Error(`unknown kind(s) ${unknown.join(", ")}: use ${Object.keys(KINDS).join(", ")}`);
   const result = { sizes, kinds, incrementalMb, iterations, namespaces: [] };
   const aws = await startLocalAws();
   try {
@@ -56,6 +66,7 @@ export async function sessionBench({
     );
     const agent = await openAgentBench({ aws });
     try {
+      result.steps = await attempt("per-call session work, step by step", () => agent.steps(50));
       for (const mb of sizes) {
         for (const kind of kinds) {
           const r = await attempt(`${kind}, ${mb} MB: build, checkpoint, restore`, () =>
@@ -85,6 +96,7 @@ const size = (bytes) =>
       : bytes >= 1e6
         ? `${(bytes / 1e6).toFixed(1)} MB`
         : `${(bytes / 1e3).toFixed(0)} kB`;
+const mbLabel = (mb) => (mb >= 1000 ? `${mb / 1000} GB` : `${mb} MB`);
 const diff = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a - b : NaN);
 const signed = (x) => (Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${x.toFixed(2)}` : "n/a").padStart(8);
 
@@ -98,7 +110,9 @@ export function sessionReport(r) {
     return { lines, targets };
   }
 
-  say("sessions: checkpoint and restore on real kernels (dist/sessions/agent.js, local directory, one run each)");
+  say(
+    "sessions: checkpoint and restore on real kernels (dist/sessions/agent.js, local directory, one run each)",
+  );
   say(
     `  each variable <= 100 MB, under MCP_CHECKPOINT_MAX_VARIABLE_BYTES (${DEFAULT_LIMIT} bytes); restore = install agent + restore`,
   );
@@ -107,7 +121,7 @@ export function sessionReport(r) {
     `  ${"kind".padEnd(8)}${"size".padStart(7)}  ${"made of".padEnd(22)}${"checkpoint".padStart(11)}${"written".padStart(11)}${"restore".padStart(9)}${"re-run".padStart(9)}  restore/re-run`,
   );
   for (const n of r.namespaces) {
-    const head = `  ${n.kind.padEnd(8)}${`${n.mb} MB`.padStart(7)}  `;
+    const head = `  ${n.kind.padEnd(8)}${mbLabel(n.mb).padStart(7)}  `;
     if (n.error) {
       say(`${head}not measured: ${n.error}`);
       continue;
@@ -124,14 +138,15 @@ export function sessionReport(r) {
       `${head}${n.label.padEnd(22)}${ms(n.checkpointMs, 8)} ms${size(n.checkpointBytes).padStart(11)}${ms(n.restoreMs, 6)} ms${ms(n.rerunMs, 6)} ms  ${Number.isFinite(rel) ? `${rel.toFixed(2)}x` : "n/a"}${flags.length ? `  ${flags.join("; ")}` : ""}`,
     );
   }
-  const capped = r.namespaces.find((n) => n.scaled);
-  if (capped) {
-    const per = capped.checkpointMs / capped.scaled.total;
+  for (const n of r.namespaces.filter((x) => x.scaled && !x.error)) {
+    const k = n.scaled.wanted / n.scaled.total;
     say(
-      `  ${capped.kind} at ${capped.mb} MB: ${(capped.scaled.wanted / 1e6).toFixed(0)}M objects would be ~${capped.mb} MB pickled but some`,
+      `  ${n.kind} at ${mbLabel(n.mb)}: capped at ${(n.scaled.total / 1e6).toFixed(0)}M objects (${size(n.checkpointBytes)} pickled); the full ` +
+        `${(n.scaled.wanted / 1e6).toFixed(0)}M would hold ~${((n.scaled.wanted * RECORD_MEMORY_BYTES) / 2 ** 30).toFixed(0)} GiB`,
     );
     say(
-      `    ${((capped.scaled.wanted * 350) / 2 ** 30).toFixed(0)} GiB in each kernel; capped at ${(capped.scaled.total / 1e6).toFixed(0)}M (time is linear in the count: ~${((per * capped.scaled.wanted) / 1000).toFixed(0)} s to checkpoint ${(capped.scaled.wanted / 1e6).toFixed(0)}M)`,
+      `    in each kernel and, linear in the count, take ~${((n.checkpointMs * k) / 1000).toFixed(0)} s to checkpoint, ` +
+        `~${((n.restoreMs * k) / 1000).toFixed(0)} s to restore, ~${((n.rerunMs * k) / 1000).toFixed(0)} s to re-run`,
     );
   }
 
@@ -151,12 +166,19 @@ export function sessionReport(r) {
     }
   }
   for (const n of r.namespaces.filter((x) => x.mb === S3_SIZE_MB && !x.error)) {
-    targets.push([`restore ${S3_SIZE_MB} MB of ${n.kind} <= ${RESTORE_TARGET_MS / 1000} s`, n.restoreMs, RESTORE_TARGET_MS, "ms"]);
+    targets.push([
+      `restore ${S3_SIZE_MB} MB of ${n.kind} <= ${RESTORE_TARGET_MS / 1000} s`,
+      n.restoreMs,
+      RESTORE_TARGET_MS,
+      "ms",
+    ]);
   }
 
   say();
   const inc = r.incremental;
-  say(`  incremental checkpoint: x = i in a namespace holding one ${r.incrementalMb} MB numpy array (untouched)`);
+  say(
+    `  incremental checkpoint: x = i in a namespace holding one ${r.incrementalMb} MB numpy array (untouched)`,
+  );
   if (!inc || inc.error) say(`    not measured: ${inc?.error ?? "skipped"}`);
   else {
     say(
@@ -169,10 +191,12 @@ export function sessionReport(r) {
     );
     say(
       `    p50: agent checkpoint ${ms(inc.checkpointP50, 0)} ms; + agent ping, as the coordinator calls it ${ms(inc.agentP50, 0)} ms` +
-        (Number.isFinite(inc.withSaveP50) ? `; + upload of the new pickle and signed manifest to s3rver ${ms(inc.withSaveP50, 0)} ms` : ""),
+        (Number.isFinite(inc.withSaveP50)
+          ? `; + upload of the new pickle and signed manifest to s3rver ${ms(inc.withSaveP50, 0)} ms`
+          : ""),
     );
     targets.push([
-      `incremental checkpoint (x = 1, ${r.incrementalMb} MB) <= ${INCREMENTAL_TARGET_MS} ms`,
+      `incremental checkpoint, ${r.incrementalMb} MB <= ${INCREMENTAL_TARGET_MS} ms`,
       inc.agentP50,
       INCREMENTAL_TARGET_MS,
       "ms",
@@ -184,7 +208,9 @@ export function sessionReport(r) {
   say(
     `  warm execute_code of 1+1 with sessions (ms): ${r.iterations} calls per path after 20 warm-up calls, all interleaved`,
   );
-  say("  no bucket / bucket (workspace file sync) / sessions (bucket + lease table + checkpoints), s3rver + dynalite");
+  say(
+    "  no bucket / bucket (workspace file sync) / sessions (bucket + lease table + checkpoints), s3rver + dynalite",
+  );
   if (!w || w.error) say(`    not measured: ${w?.error ?? "skipped"}`);
   else {
     const row = (name, s) =>
@@ -201,7 +227,19 @@ export function sessionReport(r) {
     row("Lambda handler, no bucket", w["lambda-plain"]);
     row("Lambda handler, bucket", w["lambda-bucket"]);
     row("Lambda handler, sessions (checkpoints before answering)", w["lambda-sessions"]);
-    if (w.checkpoints?.failed) say(`    checkpoints failed: ${w.checkpoints.failed}: ${w.checkpoints.errors.join(" | ")}`);
+    const st = r.steps;
+    if (st && !st.error) {
+      say(
+        `    step by step (p50 of 50, agent on a kernel + the same stand-ins): lease acquire ${st.acquire.toFixed(1)}, ` +
+          `agent ping + checkpoint ${st.checkpoint.toFixed(1)},`,
+      );
+      say(
+        `      manifest PUT ${st.upload.toFixed(1)}, commit ${st.commit.toFixed(1)}, release ${st.release.toFixed(1)}: ${st.total.toFixed(1)} ms in all` +
+          " (before the answer: the acquire; the rest after it on the HTTP server, before it on Lambda)",
+      );
+    } else if (st?.error) say(`    step by step: not measured (${st.error})`);
+    if (w.checkpoints?.failed)
+      say(`    checkpoints failed: ${w.checkpoints.failed}: ${w.checkpoints.errors.join(" | ")}`);
     say("    what sessions add (difference of the percentiles above):");
     const delta = (name, a, b) =>
       say(

@@ -21,7 +21,9 @@ export const SERVER_AGENT_BUDGET_MS = 96_000;
 const LONG = 900_000;
 /** Pickled bytes per record of the small-objects kind (a 4-key dict), measured: about 40. */
 const RECORD_BYTES = 40;
-/** Records are capped here (about 400 MB pickled, some 3.5 GB in each kernel's memory). */
+/** What a record takes in a kernel's memory (dict, str, float, int, list slot), measured: about 330. */
+export const RECORD_MEMORY_BYTES = 330;
+/** Records are capped here (about 420 MB pickled, some 3.3 GB in each kernel's memory). */
 const MAX_RECORDS = 10_000_000;
 
 const chunks = (total, cap) => {
@@ -39,7 +41,9 @@ export const KINDS = {
     build(bytes) {
       const sizes = chunks(bytes, PER_VARIABLE);
       const lines = ["import numpy as np"];
-      sizes.forEach((b, i) => lines.push(`arr${i} = np.random.default_rng(${i}).random(${Math.floor(b / 8)})`));
+      sizes.forEach((b, i) =>
+        lines.push(`arr${i} = np.random.default_rng(${i}).random(${Math.floor(b / 8)})`),
+      );
       return { code: lines.join("\n"), label: `${sizes.length} array(s)`, vars: sizes.length };
     },
     summary: "[float(v.sum()) for k, v in sorted(globals().items()) if k.startswith('arr')]",
@@ -86,11 +90,13 @@ export const KINDS = {
         scaled: total < wanted ? { wanted, total } : undefined,
       };
     },
-    summary: "[[len(v), sum(r['id'] for r in v)] for k, v in sorted(globals().items()) if k.startswith('records')]",
+    summary:
+      "[[len(v), sum(r['id'] for r in v)] for k, v in sorted(globals().items()) if k.startswith('records')]",
   },
 };
 
-const fmtCount = (n) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(0)}k` : `${n}`);
+const fmtCount = (n) =>
+  n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${+(n / 1e3).toFixed(0)}k` : `${n}`;
 
 /** A Python expression evaluated without running a cell (no hook, no history), as JSON. */
 function peek(session, expr) {
@@ -102,7 +108,8 @@ async function run(session, code) {
   const t = performance.now();
   const result = await session.execute(code, { timeoutMs: LONG });
   const ms = performance.now() - t;
-  if (result.status !== "ok") throw new Error(`cell failed (${result.status}): ${JSON.stringify(result.outputs).slice(0, 300)}`);
+  if (result.status !== "ok")
+    throw new Error(`cell failed (${result.status}): ${JSON.stringify(result.outputs).slice(0, 300)}`);
   return ms;
 }
 
@@ -138,13 +145,15 @@ function manifestOf(caller, version, delta) {
 
 /** Everything the agent figures need: a pool of real kernels, the agent, and (optionally) s3rver. */
 export async function openAgentBench({ aws } = {}) {
-  const [{ loadConfig }, { createKernelPool }, { createLogger }, agent, { CheckpointStore }] = await Promise.all([
-    import(path.join(dist, "config.js")),
-    import(path.join(dist, "kernel/create.js")),
-    import(path.join(dist, "log.js")),
-    import(path.join(dist, "sessions/agent.js")),
-    import(path.join(dist, "sessions/checkpoint-store.js")),
-  ]);
+  const [{ loadConfig }, { createKernelPool }, { createLogger }, agent, { CheckpointStore }, lease] =
+    await Promise.all([
+      import(path.join(dist, "config.js")),
+      import(path.join(dist, "kernel/create.js")),
+      import(path.join(dist, "log.js")),
+      import(path.join(dist, "sessions/agent.js")),
+      import(path.join(dist, "sessions/checkpoint-store.js")),
+      import(path.join(dist, "sessions/lease.js")),
+    ]);
   const config = loadConfig({
     JUPYTER_STATE_ROOT: stateRoot("sessions-agent"),
     MCP_SPARE_KERNELS: "0",
@@ -284,9 +293,60 @@ export async function openAgentBench({ aws } = {}) {
     }
   }
 
+  /**
+   * The coordinator's per-call work, step by step, for a call that ran `1+1` in an empty
+   * namespace: lease acquire, agent ping + checkpoint, manifest upload (no new pickles), commit,
+   * release, against the same stand-ins (dynalite, s3rver). `n` rounds after 10 untimed.
+   */
+  async function steps(n = 50) {
+    if (!store) throw new Error("needs s3rver and dynalite");
+    const leases = new lease.SessionLeases({
+      tableName: aws.table,
+      endpoint: aws.dynamoEndpoint,
+      owner: lease.defaultLeaseOwner(),
+      leaseMs: 15_000,
+    });
+    const a = await fresh("steps");
+    const dir = temp("steps");
+    const parts = { acquire: [], checkpoint: [], upload: [], commit: [], release: [], total: [] };
+    try {
+      await agent.installAgent(a);
+      let previous;
+      for (let i = 0; i < n + 10; i++) {
+        await run(a, "1+1");
+        const t = [performance.now()];
+        const held = await leases.acquire("default", 10_000);
+        t.push(performance.now());
+        await agent.installAgent(a);
+        const delta = await agent.checkpoint(a, {
+          dir,
+          maxVariableBytes: DEFAULT_LIMIT,
+          ...(previous ? { previous } : {}),
+        });
+        t.push(performance.now());
+        const manifest = manifestOf("bench-steps", held.version + 1, delta);
+        const pointer = await store.save(manifest, delta.written, dir);
+        t.push(performance.now());
+        await held.commit({ version: manifest.version, checkpoint: { ...pointer } });
+        t.push(performance.now());
+        await held.release();
+        t.push(performance.now());
+        previous = delta.variables;
+        if (i < 10) continue;
+        Object.keys(parts).forEach((k, j) => parts[k].push(k === "total" ? t[5] - t[0] : t[j + 1] - t[j]));
+      }
+      return Object.fromEntries(Object.entries(parts).map(([k, xs]) => [k, median(xs)]));
+    } finally {
+      await leases.close();
+      await a.shutdown("bench: done");
+      for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+    }
+  }
+
   return {
     namespace,
     incremental,
+    steps,
     close: async () => {
       await pool.close();
       client?.destroy();

@@ -23,7 +23,8 @@ export const FAKE_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVE
 async function serve() {
   const S3rver = require("s3rver");
   const dynalite = require("dynalite");
-  const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+  const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } =
+    await import("@aws-sdk/client-dynamodb");
   const directory = mkdtempSync(path.join(tmpdir(), "jmcp-bench-s3rver-"));
   const s3 = new S3rver({
     address: "127.0.0.1",

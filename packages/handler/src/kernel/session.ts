@@ -3,73 +3,29 @@ import { Execution, type ExecutionResult } from "./execution.js";
 import { KernelQueue } from "./queue.js";
 import { KernelLifecycle, type KernelState } from "./lifecycle.js";
 import { inspectVariableExpression, listVariablesExpression, type VariableSummary } from "./introspection.js";
-import { callerSetupCode, type CallerPlace } from "./setup-code.js";
+import { KernelHolder } from "./holder.js";
+import type { ExecuteOptions, KernelSessionOptions, KernelStatus } from "./session-types.js";
 import { KernelGoneError, type ExecuteReply, type KernelChannel } from "./transport.js";
 import { bounded, errorMessage, TimeoutError } from "./wait.js";
 
-export interface KernelSessionOptions {
-  /** The caller this kernel belongs to (a key: default, a token name, id-<hash>). */
-  caller: string;
-  place: CallerPlace;
-  /** Gives this session a ready kernel (a spare, or a fresh launch); bounded by the launcher. */
-  acquireKernel: () => Promise<KernelChannel>;
-  kernelName: string;
-  transport: "direct" | "jupyter-server";
-  maxOutputChars?: number;
-  /** How long an interrupt may take before we restart the kernel instead. */
-  interruptGraceMs?: number;
-  /** How long a kernel may take to stop before it is abandoned (the transport kills it). */
-  shutdownGraceMs?: number;
-  /** Calls waiting behind the running one; more are refused at once. */
-  maxQueued?: number;
-  log?: (message: string, fields?: Record<string, unknown>) => void;
-}
-
-export interface ExecuteOptions {
-  /** Hard limit from the start of the run: on expiry the kernel is interrupted. */
-  timeoutMs?: number;
-  /** Soft limit on how long this call waits: on expiry the call returns and the cell keeps running. */
-  budgetMs?: number;
-}
-
-export interface KernelStatus {
-  caller: string;
-  state: KernelState;
-  kernelId: string | null;
-  kernelName: string;
-  transport: "direct" | "jupyter-server";
-  executionCount: number | null;
-  queued: number;
-  running: string | null;
-  startedAt: string | null;
-  restarts: number;
-}
-
+export type { ExecuteOptions, KernelSessionOptions, KernelStatus } from "./session-types.js";
 export { KernelBusyError } from "./errors.js";
 
 /** Executions that outlived their call and were not yet read to the end; older ones are dropped. */
 const KEPT_UNREAD = 8;
-const SETUP_TIMEOUT_MS = 60_000;
 
 /**
  * One caller's kernel: a FIFO queue (each call gets exactly its own output), timeout → interrupt →
- * restart, and death detection. The lifecycle (lifecycle.ts) holds the state; this class makes the
+ * restart, and introspection; the kernel process itself (start, restart, stop, death) is the
+ * holder's (holder.ts). The lifecycle (lifecycle.ts) holds the state; these two make the
  * transitions, and every wait in it is bounded.
  */
 export class KernelSession {
   readonly caller: string;
-  private readonly lifecycle = new KernelLifecycle();
+  private readonly kernel: KernelHolder;
   private readonly queue: KernelQueue;
-  private channel: KernelChannel | undefined;
-  private starting: Promise<KernelChannel> | undefined;
-  private restarting: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
   private current: Execution | undefined;
   private readonly executions = new Map<string, Execution>();
-  /** Why the next cell runs on a fresh kernel, told to the caller once. */
-  private lostState: string | undefined;
-  private startedAt: Date | undefined;
-  private restarts = 0;
   private executionCount: number | null = null;
   /** Notes for the next execution's result, from the server's own work (a restore, a checkpoint). */
   private readonly announcements: string[] = [];
@@ -80,6 +36,29 @@ export class KernelSession {
   constructor(private readonly options: KernelSessionOptions) {
     this.caller = options.caller;
     this.queue = new KernelQueue(options.maxQueued ?? 32);
+    this.kernel = new KernelHolder({
+      caller: options.caller,
+      place: options.place,
+      acquireKernel: options.acquireKernel,
+      ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      onStarted: () => (this.executionCount = null),
+      onRestart: (why) => {
+        // A restart ends the cell it cuts off; a timed-out cell's own restart ends it as a timeout.
+        const running = this.current;
+        if (running && !running.done && !running.timedOut) {
+          running.kernelRestarted = true;
+          running.notes.push(
+            `The kernel was restarted while this cell ran (${why}): all variables are lost.`,
+          );
+          running.finish("error");
+        }
+      },
+    });
+  }
+
+  private get lifecycle(): KernelLifecycle {
+    return this.kernel.lifecycle;
   }
 
   get state(): KernelState {
@@ -108,7 +87,7 @@ export class KernelSession {
 
   /** Starts the kernel if needed (init, keep-warm pings). */
   async warm(): Promise<void> {
-    await this.queue.run(() => this.ensureKernel());
+    await this.queue.run(() => this.kernel.ensure());
   }
 
   async execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
@@ -158,7 +137,7 @@ export class KernelSession {
   async interrupt(): Promise<{ interrupted: boolean; running: string | null }> {
     this.touch();
     const running = this.current;
-    const channel = this.channel;
+    const channel = this.kernel.channel;
     if (!channel || !running || running.done) return { interrupted: false, running: null };
     this.lifecycle.tryFire("interrupt");
     await bounded(channel.interrupt(), 5_000, "the interrupt").catch((err: unknown) =>
@@ -168,10 +147,10 @@ export class KernelSession {
   }
 
   /** Restarts the kernel; concurrent calls share one restart. Ends with a kernel or an error. */
-  restart(why = "restart_kernel was called"): Promise<void> {
+  async restart(why = "restart_kernel was called"): Promise<void> {
     this.touch();
-    this.restarting ??= this.doRestart(why).finally(() => (this.restarting = undefined));
-    return this.restarting;
+    await this.kernel.restart(why);
+    this.mutations += 1;
   }
 
   async variables(timeoutMs = 10_000): Promise<VariableSummary[]> {
@@ -191,102 +170,30 @@ export class KernelSession {
     return {
       caller: this.caller,
       state: this.lifecycle.state,
-      kernelId: this.channel?.id ?? null,
+      kernelId: this.kernel.channel?.id ?? null,
       kernelName: this.options.kernelName,
       transport: this.options.transport,
       executionCount: this.executionCount,
       queued: this.queue.size,
       running: this.current?.id ?? null,
-      startedAt: this.startedAt?.toISOString() ?? null,
-      restarts: this.restarts,
+      startedAt: this.kernel.startedAt?.toISOString() ?? null,
+      restarts: this.kernel.restarts,
     };
   }
 
   /** Stops the kernel (eviction, idle, process end); the next call starts a fresh one and says why. */
   shutdown(reason: string): Promise<void> {
-    this.stopping ??= this.doShutdown(reason).finally(() => (this.stopping = undefined));
-    return this.stopping;
-  }
-
-  private async doShutdown(reason: string): Promise<void> {
-    // Awaited only when there is something to wait for, so an idle kernel leaves its slot at once.
-    if (this.restarting) await this.restarting.catch(() => undefined);
-    if (this.starting) await this.starting.catch(() => undefined);
-    if (!this.lifecycle.tryFire("stop") || this.lifecycle.state === "stopped") return;
-    const channel = this.channel;
-    this.channel = undefined;
-    if (channel) this.lostState = reason;
-    await channel?.shutdown(this.options.shutdownGraceMs ?? 2_000);
-    this.lifecycle.fire("stopped");
-  }
-
-  /** A ready kernel: the live one, or a new one (waiting for a restart or stop in flight first). */
-  private async ensureKernel(): Promise<KernelChannel> {
-    await this.restarting?.catch(() => undefined);
-    await this.stopping;
-    if (this.lifecycle.live && this.channel) return this.channel;
-    return this.start();
-  }
-
-  /** Starts a kernel from not_started, stopped or dead; concurrent callers share one start. */
-  private start(): Promise<KernelChannel> {
-    if (this.starting) return this.starting;
-    this.lifecycle.fire("start");
-    this.starting = this.startKernel().then(
-      (channel) => {
-        this.lifecycle.fire("ready");
-        return channel;
-      },
-      (err: unknown) => {
-        this.lifecycle.tryFire("failed");
-        throw err;
-      },
-    );
-    return this.starting.finally(() => (this.starting = undefined));
-  }
-
-  /** Acquires a kernel, makes it this caller's, and watches for its death. */
-  private async startKernel(): Promise<KernelChannel> {
-    const channel = await this.options.acquireKernel();
-    try {
-      await bounded(
-        channel.execute(
-          { code: callerSetupCode(this.options.place), silent: true, store_history: false },
-          () => {},
-        ),
-        SETUP_TIMEOUT_MS,
-        "the kernel's setup",
-      );
-    } catch (err) {
-      await channel.shutdown(0);
-      throw err;
-    }
-    this.channel = channel;
-    this.startedAt = new Date();
-    this.executionCount = null;
-    void channel.exited.then((exit) => this.onExit(channel, exit.reason));
-    this.options.log?.("kernel started", { caller: this.caller, kernelId: channel.id });
-    return channel;
-  }
-
-  private onExit(channel: KernelChannel, reason: string): void {
-    if (channel !== this.channel) return;
-    this.channel = undefined;
-    if (!this.lifecycle.tryFire("died")) return;
-    this.lostState = `the kernel died (${reason})`;
-    this.options.log?.("kernel died", { caller: this.caller, reason });
+    return this.kernel.shutdown(reason);
   }
 
   private async run(execution: Execution): Promise<void> {
-    const channel = await this.ensureKernel();
+    const channel = await this.kernel.ensure();
     this.mutations += 1;
     execution.notes.push(...this.announcements.splice(0));
-    if (this.lostState) {
+    const lost = this.kernel.takeLostState();
+    if (lost) {
       execution.kernelRestarted = true;
-      execution.notes.push(
-        `This runs on a fresh kernel because ${this.lostState}: earlier variables are gone.`,
-      );
-      this.lostState = undefined;
+      execution.notes.push(`This runs on a fresh kernel because ${lost}: earlier variables are gone.`);
     }
     this.lifecycle.fire("run");
     this.current = execution;
@@ -311,7 +218,7 @@ export class KernelSession {
       this.finishWithReply(execution, reply);
     } catch (err) {
       // The reply can beat the exit notice: make sure the next call does not pick this kernel again.
-      if (err instanceof KernelGoneError) this.onExit(channel, err.message);
+      if (err instanceof KernelGoneError) this.kernel.markGone(channel, err.message);
       // A restart or a timeout's restart ends the cell itself; only a death is ours to report.
       if (execution.timedOut) await execution.finished;
       if (!execution.done) {
@@ -367,40 +274,6 @@ export class KernelSession {
     execution.finish("timeout");
   }
 
-  private async doRestart(why: string): Promise<void> {
-    await this.starting?.catch(() => undefined);
-    await this.stopping;
-    if (!this.lifecycle.can("restart")) {
-      // Never started or stopped: a restart is a start.
-      await this.start();
-      return;
-    }
-    this.options.log?.("restarting kernel", { caller: this.caller, why });
-    this.lifecycle.fire("restart");
-    const running = this.current;
-    if (running && !running.done && !running.timedOut) {
-      running.kernelRestarted = true;
-      running.notes.push(`The kernel was restarted while this cell ran (${why}): all variables are lost.`);
-      running.finish("error");
-    }
-    const old = this.channel;
-    this.channel = undefined;
-    await old?.shutdown(this.options.shutdownGraceMs ?? 2_000);
-    try {
-      await this.startKernel();
-    } catch (err) {
-      this.lifecycle.fire("failed");
-      this.lostState = "a kernel restart failed";
-      throw new Error(
-        `The kernel could not be restarted: ${errorMessage(err)}. The next call will try a fresh kernel.`,
-      );
-    }
-    this.restarts += 1;
-    this.mutations += 1;
-    this.lostState = undefined;
-    this.lifecycle.fire("ready");
-  }
-
   /**
    * Runs `code` silently (no history, no output to anyone, execution count unchanged), then
    * evaluates `expression`, whose repr must be JSON, and returns it parsed. Queued like any call,
@@ -430,7 +303,7 @@ export class KernelSession {
    * on: the next call must never inherit a busy kernel.
    */
   private async evaluateNow(code: string, expression: string, timeoutMs: number): Promise<unknown> {
-    const channel = await this.ensureKernel();
+    const channel = await this.kernel.ensure();
     this.lifecycle.fire("run");
     const reply = channel.execute(
       { code, silent: true, store_history: false, user_expressions: { out: expression } },
@@ -439,7 +312,7 @@ export class KernelSession {
     try {
       return parseExpression(await bounded(reply, timeoutMs, "introspection"));
     } catch (err) {
-      if (err instanceof KernelGoneError) this.onExit(channel, err.message);
+      if (err instanceof KernelGoneError) this.kernel.markGone(channel, err.message);
       if (!(err instanceof TimeoutError)) throw err;
       this.lifecycle.tryFire("interrupt");
       await bounded(channel.interrupt(), 2_000, "the interrupt").catch(() => undefined);
