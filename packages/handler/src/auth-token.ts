@@ -17,10 +17,16 @@ export interface StoredSecrets {
 export const CHECKPOINT_KEY_FIELD = "checkpoint_key";
 
 /** Fail fast where no endpoint is reachable (a VPC without one) instead of hanging until Lambda's timeout. */
-const CLIENT_OPTIONS = { maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } };
+const CLIENT_OPTIONS = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
+};
 
 export async function resolveSecrets(config: Config): Promise<StoredSecrets> {
-  const [stored, checkpointKey] = await Promise.all([resolveTokenSource(config), resolveCheckpointKey(config)]);
+  const [stored, checkpointKey] = await Promise.all([
+    resolveTokenSource(config),
+    resolveCheckpointKey(config),
+  ]);
   const key = checkpointKey ?? stored.checkpointKey;
   return key ? { tokens: stored.tokens, checkpointKey: key } : { tokens: stored.tokens };
 }
@@ -30,10 +36,14 @@ async function resolveCheckpointKey(config: Config): Promise<string | undefined>
   const arn = config.sessions?.checkpointKeySecretArn;
   if (config.sessions?.checkpointKey || !arn) return undefined;
   const { SecretsManagerClient, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-  const out = await new SecretsManagerClient(CLIENT_OPTIONS).send(new GetSecretValueCommand({ SecretId: arn }));
+  const out = await new SecretsManagerClient(CLIENT_OPTIONS).send(
+    new GetSecretValueCommand({ SecretId: arn }),
+  );
   const key = out.SecretString?.trim() ?? "";
   if (key.length < 32) {
-    throw new ConfigError(`The checkpoint key in secret ${arn} is shorter than 32 characters; store a longer random key.`);
+    throw new ConfigError(
+      `The checkpoint key in secret ${arn} is shorter than 32 characters; store a longer random key.`,
+    );
   }
   return key;
 }
@@ -74,7 +84,8 @@ export function parseStoredTokens(value: string | undefined, where: string): Rea
 /** A plain string is the default caller's token; `{"alice": "…", "bob": "…"}` names several. */
 export function parseStoredSecrets(value: string | undefined, where: string): StoredSecrets {
   const text = value?.trim();
-  if (!text) throw new ConfigError(`The bearer token in ${where} is empty; store the token as a plain string.`);
+  if (!text)
+    throw new ConfigError(`The bearer token in ${where} is empty; store the token as a plain string.`);
   if (!text.startsWith("{") && !text.startsWith("[")) return { tokens: new Map([[DEFAULT_CALLER, text]]) };
   let parsed: unknown;
   try {
@@ -93,7 +104,9 @@ export function parseStoredSecrets(value: string | undefined, where: string): St
   for (const [name, token] of Object.entries(parsed)) {
     if (name === CHECKPOINT_KEY_FIELD) {
       if (typeof token !== "string" || token.length < 32) {
-        throw new ConfigError(`${where}: ${CHECKPOINT_KEY_FIELD} must be a string of at least 32 characters.`);
+        throw new ConfigError(
+          `${where}: ${CHECKPOINT_KEY_FIELD} must be a string of at least 32 characters.`,
+        );
       }
       checkpointKey = token;
       continue;

@@ -231,7 +231,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     name: "MCP_CHECKPOINT_KEY_SECRET_ARN",
     default: "(unset)",
-    meaning: "Secrets Manager secret holding the checkpoint key, read once at start (what the Terraform modules create).",
+    meaning:
+      "Secrets Manager secret holding the checkpoint key, read once at start (what the Terraform modules create).",
   },
   {
     name: "MCP_CHECKPOINT_MAX_VARIABLE_BYTES",
@@ -241,7 +242,8 @@ export const SETTINGS: readonly SettingDoc[] = [
   {
     name: "MCP_SESSION_LEASE_SECONDS",
     default: "15",
-    meaning: "How long a session lease outlives a silent holder (renewed while a call runs); a dead server's callers wait at most this.",
+    meaning:
+      "How long a session lease outlives a silent holder (renewed while a call runs); a dead server's callers wait at most this.",
   },
   {
     name: "MCP_SPARE_KERNELS",

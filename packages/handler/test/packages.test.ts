@@ -143,9 +143,9 @@ describe("install_package over MCP", () => {
     ]);
     const imported = await call(client, "execute_code", { code: "import jmcp_demo\njmcp_demo.VALUE" });
     expect(textOf(imported)).toMatch(/Out\[\d+\]: 42/);
-    expect(existsSync(path.join(server.runtime.workspace(undefined).sitePackages, "jmcp_demo", "__init__.py"))).toBe(
-      true,
-    );
+    expect(
+      existsSync(path.join(server.runtime.workspace(undefined).sitePackages, "jmcp_demo", "__init__.py")),
+    ).toBe(true);
   });
 
   test("without a reachable package index the error says so", async () => {
