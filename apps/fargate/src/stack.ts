@@ -9,11 +9,12 @@ import {
   handlerSettingsVariables,
   logVariables,
   McpFargate,
-  McpWorkspace,
   ModuleStack,
+  moduleWorkspace,
   rule,
   sessionVariables,
   tagsVariable,
+  workspaceOutputs,
   workspaceVariables,
 } from "@jupyter-mcp/constructs";
 
@@ -215,26 +216,7 @@ export class FargateStack extends ModuleStack {
       tags,
       context,
     });
-    const workspace = new McpWorkspace(this, "workspace", {
-      name: name,
-      create: ws.create,
-      bucketName: ws.bucketName,
-      prefix: ws.prefix,
-      expirationDays: ws.expirationDays,
-      kmsKeyArn: ws.kmsKeyArn,
-      sessions: {
-        create: sessions.create,
-        tableName: sessions.tableName,
-        kmsKeyArn: sessions.kmsKeyArn,
-        deletionProtection: sessions.deletionProtection,
-        checkpointKey: {
-          secretArn: sessions.checkpointKeySecretArn,
-          kmsKeyArn: sessions.checkpointKeyKmsKeyArn,
-        },
-      },
-      tags,
-      context,
-    });
+    const workspace = moduleWorkspace(this, { name, ws, sessions, tags, context });
     const svc = new McpFargate(this, "fargate", {
       name,
       imageUri,
@@ -309,23 +291,7 @@ export class FargateStack extends ModuleStack {
       value: token.secretArn,
       description: "Secret holding the bearer token (created or given); null when the token is in SSM.",
     });
-    this.output("workspace_bucket_name", {
-      value: workspace.bucketName,
-      description: "The workspace bucket (created or given); null unless a workspace is configured.",
-    });
-    this.output("session_table_name", {
-      value: workspace.sessions.tableName,
-      description: "The session lease table (created or given; MCP_SESSION_TABLE); null without sessions.",
-    });
-    this.output("session_table_arn", {
-      value: workspace.sessions.tableArn,
-      description: "ARN of the session lease table; null without sessions.",
-    });
-    this.output("checkpoint_key_secret_arn", {
-      value: workspace.sessions.checkpointKey.secretArn,
-      description:
-        "Secret holding the key that signs kernel checkpoints (created or given; MCP_CHECKPOINT_KEY_SECRET_ARN); null without sessions.",
-    });
+    workspaceOutputs(this, workspace);
   }
 }
 

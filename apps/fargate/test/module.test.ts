@@ -5,8 +5,13 @@ import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, requiringTerraform } from "@jupyter-mcp/constructs/terraform-console";
-import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
+import { consoleEval, requiringTerraform, withLocals } from "@jupyter-mcp/constructs/terraform-console";
+import {
+  describeModuleContract,
+  expectConsoleCases,
+  sessionTableProperties,
+  type ConsoleCase,
+} from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -134,18 +139,7 @@ describe(`modules/${MODULE_NAME}`, () => {
   });
 
   it("session table with the workspace; the task role (never the execution role) takes leases on it only", () => {
-    expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
-      count: "${local.workspace_sessions_create_table ? 1 : 0}",
-      name: "${var.name}-sessions",
-      billing_mode: "PAY_PER_REQUEST",
-      hash_key: "pk",
-      attribute: [{ name: "pk", type: "S" }],
-      ttl: { attribute_name: "expiresAt", enabled: true },
-      server_side_encryption: expect.objectContaining({ enabled: true }),
-      point_in_time_recovery: { enabled: true },
-      deletion_protection_enabled: "${var.session_table_deletion_protection_enabled}",
-      tags: "${var.tags}",
-    });
+    expect(synthesized).toHaveResourceWithProperties(DynamodbTable, sessionTableProperties("name"));
     const policies = (json.resource as Json).aws_iam_role_policy as Record<string, Json>;
     const sessions = Object.values(policies).filter((p) => String(p.name).startsWith("workspace-sessions"));
     expect(sessions.map((p) => p.role)).toEqual([
@@ -201,14 +195,10 @@ describe(`modules/${MODULE_NAME}`, () => {
     "checkpoint key: MCP_CHECKPOINT_KEY_SECRET_ARN with sessions, the given ARN, none without (terraform console)",
     () => {
       const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
-      const probe = {
-        ...json,
-        locals: {
-          ...(json.locals as Json),
-          probe_read_arn: docs.fargate_workspace_checkpoint_key_policy!.statement[0].resources[0],
-          probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
-        },
-      };
+      const probe = withLocals(json, {
+        probe_read_arn: docs.fargate_workspace_checkpoint_key_policy!.statement[0].resources[0],
+        probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
+      });
       const exprs = [
         "local.workspace_sessions_checkpoint_key_create_secret",
         '[for e in local.fargate_environment : e.value if e.name == "MCP_CHECKPOINT_KEY_SECRET_ARN"]',
@@ -217,7 +207,7 @@ describe(`modules/${MODULE_NAME}`, () => {
       ];
       const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
       const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
-      const cases: [Record<string, unknown>, unknown[]][] = [
+      const cases: ConsoleCase[] = [
         [{}, [false, [], null, null]],
         [{ checkpoint_key_secret_arn: GIVEN }, [false, [], null, null]],
         [{ create_workspace_bucket: true }, [true, [CREATED], CREATED, CREATED]],
@@ -227,21 +217,10 @@ describe(`modules/${MODULE_NAME}`, () => {
         ],
         [{ create_workspace_bucket: true, create_session_table: false }, [false, [], null, null]],
       ];
-      for (const [values, expected] of cases) {
-        const r = consoleEval(probe, exprs, { ...REQUIRED, ...values });
-        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
-          values,
-          ok: true,
-          result: expected,
-          stderr: "",
-        });
-      }
+      expectConsoleCases(probe, exprs, cases, REQUIRED);
       // The container's secrets stay the token alone, whatever the sessions.
       const td = ((json.resource as Json).aws_ecs_task_definition as Json).fargate_task;
-      const withDefs = {
-        ...json,
-        locals: { ...(json.locals as Json), probe_defs: td.container_definitions },
-      };
+      const withDefs = withLocals(json, { probe_defs: td.container_definitions });
       const secrets = consoleEval(withDefs, ["[for s in jsondecode(local.probe_defs)[0].secrets : s.name]"], {
         ...REQUIRED,
         create_workspace_bucket: true,

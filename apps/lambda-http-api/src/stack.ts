@@ -13,11 +13,12 @@ import {
   logVariables,
   McpFunction,
   McpHttpApi,
-  McpWorkspace,
   ModuleStack,
+  moduleWorkspace,
   rule,
   sessionVariables,
   tagsVariable,
+  workspaceOutputs,
   workspaceVariables,
 } from "@jupyter-mcp/constructs";
 
@@ -223,26 +224,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       tags,
       context,
     });
-    const workspace = new McpWorkspace(this, "workspace", {
-      name: functionName,
-      create: ws.create,
-      bucketName: ws.bucketName,
-      prefix: ws.prefix,
-      expirationDays: ws.expirationDays,
-      kmsKeyArn: ws.kmsKeyArn,
-      sessions: {
-        create: sessions.create,
-        tableName: sessions.tableName,
-        kmsKeyArn: sessions.kmsKeyArn,
-        deletionProtection: sessions.deletionProtection,
-        checkpointKey: {
-          secretArn: sessions.checkpointKeySecretArn,
-          kmsKeyArn: sessions.checkpointKeyKmsKeyArn,
-        },
-      },
-      tags,
-      context,
-    });
+    const workspace = moduleWorkspace(this, { name: functionName, ws, sessions, tags, context });
     const fn = new McpFunction(this, "lambda", {
       functionName,
       imageUri,
@@ -319,23 +301,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       description:
         "Secret holding the bearer token (created or given); null when the token is in SSM or auth_type is not token.",
     });
-    this.output("workspace_bucket_name", {
-      value: workspace.bucketName,
-      description: "The workspace bucket (created or given); null unless a workspace is configured.",
-    });
-    this.output("session_table_name", {
-      value: workspace.sessions.tableName,
-      description: "The session lease table (created or given; MCP_SESSION_TABLE); null without sessions.",
-    });
-    this.output("session_table_arn", {
-      value: workspace.sessions.tableArn,
-      description: "ARN of the session lease table; null without sessions.",
-    });
-    this.output("checkpoint_key_secret_arn", {
-      value: workspace.sessions.checkpointKey.secretArn,
-      description:
-        "Secret holding the key that signs kernel checkpoints (created or given; MCP_CHECKPOINT_KEY_SECRET_ARN); null without sessions.",
-    });
+    workspaceOutputs(this, workspace);
   }
 }
 

@@ -10,8 +10,14 @@ import {
   consoleEval,
   evaluatePreconditions,
   requiringTerraform,
+  withLocals,
 } from "@jupyter-mcp/constructs/terraform-console";
-import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
+import {
+  describeModuleContract,
+  expectConsoleCases,
+  sessionTableProperties,
+  type ConsoleCase,
+} from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -210,20 +216,12 @@ describe(`modules/${MODULE_NAME}`, () => {
 
   it("session table: on demand, pk (S), TTL on expiresAt, encrypted, PITR, protected, tagged; with the workspace", () => {
     expect(synthesized).toHaveResourceWithProperties(DynamodbTable, {
-      count: "${local.workspace_sessions_create_table ? 1 : 0}",
-      name: "${var.function_name}-sessions",
-      billing_mode: "PAY_PER_REQUEST",
-      hash_key: "pk",
-      attribute: [{ name: "pk", type: "S" }],
-      ttl: { attribute_name: "expiresAt", enabled: true },
+      ...sessionTableProperties("function_name"),
       server_side_encryption: {
         enabled: true,
         kms_key_arn:
           "${(length(compact([var.session_table_kms_key_arn])) >= 1) ? var.session_table_kms_key_arn : null}",
       },
-      point_in_time_recovery: { enabled: true },
-      deletion_protection_enabled: "${var.session_table_deletion_protection_enabled}",
-      tags: "${var.tags}",
     });
     const vars = json.variable as Record<string, { default?: unknown }>;
     expect(vars.create_session_table!.default).toBe(true);
@@ -280,14 +278,10 @@ describe(`modules/${MODULE_NAME}`, () => {
     () => {
       const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
       const doc = ((json.data as Json).aws_iam_policy_document as Json).lambda_workspace_sessions_policy;
-      const probe = {
-        ...json,
-        locals: {
-          ...(json.locals as Json),
-          probe_env: fn.environment.variables,
-          probe_lease_arn: doc.statement[0].resources[0],
-        },
-      };
+      const probe = withLocals(json, {
+        probe_env: fn.environment.variables,
+        probe_lease_arn: doc.statement[0].resources[0],
+      });
       const exprs = [
         "local.workspace_sessions_enabled",
         "local.workspace_sessions_create_table",
@@ -297,7 +291,7 @@ describe(`modules/${MODULE_NAME}`, () => {
       const CREATED = "<aws_dynamodb_table.workspace_sessions_table.name>";
       const GIVEN_ARN =
         "arn:<data.aws_partition.context_partition.partition>:dynamodb:<data.aws_region.context_region.region>:<data.aws_caller_identity.context_caller.account_id>:table/leases";
-      const cases: [Record<string, unknown>, unknown[]][] = [
+      const cases: ConsoleCase[] = [
         [{}, [false, false, null, null]],
         [{ session_table_name: "leases" }, [false, false, null, null]],
         [
@@ -314,15 +308,7 @@ describe(`modules/${MODULE_NAME}`, () => {
           [true, false, "leases", GIVEN_ARN],
         ],
       ];
-      for (const [values, expected] of cases) {
-        const r = consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
-        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
-          values,
-          ok: true,
-          result: expected,
-          stderr: "",
-        });
-      }
+      expectConsoleCases(probe, exprs, cases, { image_uri: IMAGE });
     },
   );
 
@@ -399,15 +385,11 @@ describe(`modules/${MODULE_NAME}`, () => {
       const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
       const doc = ((json.data as Json).aws_iam_policy_document as Json)
         .lambda_workspace_checkpoint_key_policy;
-      const probe = {
-        ...json,
-        locals: {
-          ...(json.locals as Json),
-          probe_env: fn.environment.variables,
-          probe_read_arn: doc.statement[0].resources[0],
-          probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
-        },
-      };
+      const probe = withLocals(json, {
+        probe_env: fn.environment.variables,
+        probe_read_arn: doc.statement[0].resources[0],
+        probe_output: (json.output as Json).checkpoint_key_secret_arn.value,
+      });
       const exprs = [
         "local.workspace_sessions_checkpoint_key_create_secret",
         "local.workspace_sessions_checkpoint_key_uses_kms",
@@ -418,7 +400,7 @@ describe(`modules/${MODULE_NAME}`, () => {
       const CREATED = "<aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret.arn>";
       const GIVEN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ck-AbCdEf";
       const KMS = "arn:aws:kms:eu-west-1:123456789012:key/c";
-      const cases: [Record<string, unknown>, unknown[]][] = [
+      const cases: ConsoleCase[] = [
         [{}, [false, false, null, null, null]],
         [
           { checkpoint_key_secret_arn: GIVEN, checkpoint_key_kms_key_arn: KMS },
@@ -442,25 +424,14 @@ describe(`modules/${MODULE_NAME}`, () => {
           [false, false, null, null, null],
         ],
       ];
-      for (const [values, expected] of cases) {
-        const r = consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
-        expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
-          values,
-          ok: true,
-          result: expected,
-          stderr: "",
-        });
-      }
+      expectConsoleCases(probe, exprs, cases, { image_uri: IMAGE });
     },
   );
 
   withTerraform("no reserved concurrency by default; a user value passes through (terraform console)", () => {
     expect((json.variable as Json).reserved_concurrent_executions.default).toBeNull();
     const fn = ((json.resource as Json).aws_lambda_function as Json).lambda_function;
-    const probe = {
-      ...json,
-      locals: { ...(json.locals as Json), probe_rce: fn.reserved_concurrent_executions },
-    };
+    const probe = withLocals(json, { probe_rce: fn.reserved_concurrent_executions });
     expect(consoleEval(probe, ["local.probe_rce"], { image_uri: IMAGE }).values).toEqual([null]);
     expect(
       consoleEval(probe, ["local.probe_rce"], { image_uri: IMAGE, reserved_concurrent_executions: 5 }).values,

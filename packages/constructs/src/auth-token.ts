@@ -5,12 +5,11 @@
  * through the task definition's `secrets` (MCP_AUTH_TOKEN).
  */
 import { Construct } from "constructs";
-import { Fn, TerraformLocal, type TerraformResourceLifecycle } from "cdktf";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
-import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
+import { Fn, TerraformLocal } from "cdktf";
+import type { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import { AwsContext } from "./aws-context.js";
-import { and, isSet, named, not, NULL, or, pick, ref, when, type Cond, type OptString } from "./util.js";
+import { randomSecret } from "./random-secret.js";
+import { and, isSet, named, not, NULL, or, pick, ref, type Cond, type OptString } from "./util.js";
 
 export interface AuthTokenProps {
   /** Name prefix for the created secret. */
@@ -54,33 +53,15 @@ export class AuthToken extends Construct {
       and(enabled, and(props.createSecret ?? true, and(not(hasSecret), not(hasSsm)))),
     );
 
-    this.secret = when(
+    this.secret = randomSecret(this, {
       create,
-      (count) =>
-        new SecretsmanagerSecret(this, "secret", {
-          count,
-          namePrefix: `${props.name}-auth-token-`,
-          description: "Bearer token for the Jupyter MCP server (clients send Authorization: Bearer <token>)",
-          kmsKeyId: props.kmsKeyArn,
-          recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
-          tags: props.tags,
-        }),
-    );
-    if (this.secret) {
-      const count = this.secret.count;
-      const random = new DataAwsSecretsmanagerRandomPassword(this, "random", {
-        count,
-        passwordLength: 48,
-        excludePunctuation: true,
-      });
-      const lifecycle: TerraformResourceLifecycle = { ignoreChanges: ["secret_string"] };
-      new SecretsmanagerSecretVersion(this, "value", {
-        count,
-        secretId: ref(this.secret, "id"),
-        secretString: ref(random, "random_password"),
-        lifecycle,
-      });
-    }
+      namePrefix: `${props.name}-auth-token-`,
+      description: "Bearer token for the Jupyter MCP server (clients send Authorization: Bearer <token>)",
+      length: 48,
+      kmsKeyId: props.kmsKeyArn,
+      recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+      tags: props.tags,
+    });
 
     this.usesSecret = named(this, "uses_secret", and(enabled, or(hasSecret, create)));
     this.usesSsm = named(this, "uses_ssm", and(enabled, and(not(hasSecret), hasSsm)));

@@ -13,11 +13,9 @@
  * (/proc/<pid>/environ, readable by the kernel's code), not MCP_CHECKPOINT_KEY.
  */
 import { Construct } from "constructs";
-import type { TerraformResourceLifecycle } from "cdktf";
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
-import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
+import type { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import type { AwsContext } from "./aws-context.js";
+import { randomSecret } from "./random-secret.js";
 import {
   and,
   isSet,
@@ -26,7 +24,6 @@ import {
   NULL,
   pick,
   ref,
-  when,
   type Cond,
   type OptString,
   type Statement,
@@ -76,37 +73,19 @@ export class McpCheckpointKey extends Construct {
     const hasKms = isSet(props.kmsKeyArn);
     const create = named(this, "create_secret", and(props.enabled, not(hasSecret)));
 
-    this.secret = when(
+    this.secret = randomSecret(this, {
       create,
-      (count) =>
-        new SecretsmanagerSecret(this, "secret", {
-          count,
-          namePrefix: `${props.name}-checkpoint-key-`,
-          description:
-            "Key that signs the Jupyter MCP server's session checkpoints (HMAC; checkpoints are pickles, so only the server may read it)",
-          // null, not "", when no key is given: the AWS managed key aws/secretsmanager.
-          kmsKeyId: hasKms === false ? undefined : pick(hasKms, props.kmsKeyArn ?? "", NULL),
-          recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
-          tags: props.tags,
-        }),
-    );
-    if (this.secret) {
-      const count = this.secret.count;
-      const random = new DataAwsSecretsmanagerRandomPassword(this, "random", {
-        count,
-        passwordLength: CHECKPOINT_KEY_LENGTH,
-        excludePunctuation: true,
-      });
-      // The data source yields a new value at every plan: keep the first one. A new key would make
-      // every existing checkpoint unverifiable (the kernels would start empty).
-      const lifecycle: TerraformResourceLifecycle = { ignoreChanges: ["secret_string"] };
-      new SecretsmanagerSecretVersion(this, "value", {
-        count,
-        secretId: ref(this.secret, "id"),
-        secretString: ref(random, "random_password"),
-        lifecycle,
-      });
-    }
+      namePrefix: `${props.name}-checkpoint-key-`,
+      description:
+        "Key that signs the Jupyter MCP server's session checkpoints (HMAC; checkpoints are pickles, so only the server may read it)",
+      length: CHECKPOINT_KEY_LENGTH,
+      // null, not "", when no key is given: the AWS managed key aws/secretsmanager.
+      kmsKeyId: hasKms === false ? undefined : pick(hasKms, props.kmsKeyArn ?? "", NULL),
+      recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+      tags: props.tags,
+    });
+    // The random value is kept after the first apply (ignore_changes): a new key would make every
+    // existing checkpoint unverifiable (the kernels would start empty).
 
     const created = this.secret ? ref(this.secret, "arn") : NULL;
     this.secretArn = pick(props.enabled, pick(hasSecret, props.secretArn ?? "", created), NULL);

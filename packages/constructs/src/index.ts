@@ -9,5 +9,6 @@ export * from "./fargate.js";
 export * from "./workspace.js";
 export * from "./module-stack.js";
 export * from "./module-inputs.js";
+export * from "./module-workspace.js";
 export * from "./sessions.js";
 export * from "./checkpoint-key.js";

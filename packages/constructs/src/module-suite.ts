@@ -5,7 +5,12 @@ import type { TerraformStack } from "cdktf";
 import { checkExamples, examplesUsing } from "./examples.js";
 import { driftedFiles, moduleDirOf, moduleJson, readmeTemplateOf, renderModule } from "./module-writer.js";
 import { undocumentedSkips } from "./policy.js";
-import { evaluateAllExpressions, evaluatePreconditions, requiringTerraform } from "./terraform-console.js";
+import {
+  consoleEval,
+  evaluateAllExpressions,
+  evaluatePreconditions,
+  requiringTerraform,
+} from "./terraform-console.js";
 
 export interface ModuleContract {
   /** The module's directory name under modules/. */
@@ -64,4 +69,47 @@ export function describeModuleContract(contract: ModuleContract): void {
         expect(p).toEqual({ address: p.address, holds: true });
     }
   });
+}
+
+/** One case of expectConsoleCases: the variables' values, and what each expression yields under them. */
+export type ConsoleCase = [values: Record<string, unknown>, expected: unknown[]];
+
+/**
+ * Evaluates `expressions` with `terraform console` under each case's values (over `required`, the
+ * module's required inputs) and expects each case's results; a failure names the case's values.
+ */
+export function expectConsoleCases(
+  json: Record<string, unknown>,
+  expressions: string[],
+  cases: ConsoleCase[],
+  required: Record<string, unknown> = {},
+): void {
+  for (const [values, expected] of cases) {
+    const r = consoleEval(json, expressions, { ...required, ...values });
+    expect({ values, ok: r.ok, result: r.values, stderr: r.ok ? "" : r.stderr }).toEqual({
+      values,
+      ok: true,
+      result: expected,
+      stderr: "",
+    });
+  }
+}
+
+/**
+ * The session table as a server module creates it (McpSessionTable): counted on the workspace's
+ * local, named after the module's `nameVariable`, on demand, TTL, encrypted, PITR, protected, tagged.
+ */
+export function sessionTableProperties(nameVariable: string): Record<string, unknown> {
+  return {
+    count: "${local.workspace_sessions_create_table ? 1 : 0}",
+    name: `\${var.${nameVariable}}-sessions`,
+    billing_mode: "PAY_PER_REQUEST",
+    hash_key: "pk",
+    attribute: [{ name: "pk", type: "S" }],
+    ttl: { attribute_name: "expiresAt", enabled: true },
+    server_side_encryption: expect.objectContaining({ enabled: true }),
+    point_in_time_recovery: { enabled: true },
+    deletion_protection_enabled: "${var.session_table_deletion_protection_enabled}",
+    tags: "${var.tags}",
+  };
 }

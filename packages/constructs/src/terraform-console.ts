@@ -57,6 +57,14 @@ export interface ConsoleResult {
 }
 
 /**
+ * The module with extra locals, e.g. probes that name a resource's argument so that `terraform
+ * console` can evaluate it (`local.probe_env`).
+ */
+export function withLocals(json: Obj, locals: Obj): Obj {
+  return { ...json, locals: { ...((json.locals ?? {}) as Obj), ...locals } };
+}
+
+/**
  * Evaluates `expressions` against the module's variables and locals, with `values` as the
  * variables' values.
  */

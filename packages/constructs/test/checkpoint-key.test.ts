@@ -1,55 +1,28 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
 import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
-import { AuthToken } from "../src/auth-token.js";
 import { CHECKPOINT_KEY_LENGTH } from "../src/checkpoint-key.js";
-import { McpFargate } from "../src/fargate.js";
-import { McpFunction } from "../src/function.js";
 import { checkPolicies } from "../src/policy.js";
-import { McpWorkspace, type McpWorkspaceProps } from "../src/workspace.js";
-import { boolVar, dataOf, parse, resourcesOf, statements, stringVar, synth, type Json } from "./helpers.js";
+import {
+  boolVar,
+  dataOf,
+  fargateWith,
+  lambdaEnv as env,
+  lambdaWith,
+  parse,
+  resourcesOf,
+  statements,
+  statementsFor,
+  stringVar,
+  type WorkspaceOptions,
+} from "./helpers.js";
 
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
 const CREATED_ARN = "${one(aws_secretsmanager_secret.ws_sessions_checkpoint_key_secret[*].arn)}";
 const GIVEN_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-checkpoint-AbCdEf";
 const KEY = "arn:aws:kms:eu-west-1:123456789012:key/c";
 
-type WorkspaceOptions = Omit<McpWorkspaceProps, "name" | "context">;
-
-/** A workspace (with its sessions) and a function using it; returns the synthesized JSON. */
-function lambdaWith(options: WorkspaceOptions): string {
-  return synth((s, context) => {
-    const workspace = new McpWorkspace(s, "ws", { name: "mcp", context, ...options });
-    new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-  });
-}
-
-function fargateWith(options: WorkspaceOptions): string {
-  return synth((s, context) => {
-    const authToken = new AuthToken(s, "tok", { name: "mcp", context });
-    const workspace = new McpWorkspace(s, "ws", { name: "mcp", context, ...options });
-    new McpFargate(s, "svc", {
-      name: "mcp",
-      imageUri: IMAGE,
-      ecrRepositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/mcp",
-      vpcId: "vpc-1",
-      subnetIds: ["subnet-a"],
-      albSubnetIds: ["subnet-b", "subnet-c"],
-      authToken,
-      workspace,
-      context,
-    });
-  });
-}
-
-function env(out: string): string {
-  return resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
-}
-
 /** Every Allow statement that names a Secrets Manager action. */
-function secretStatements(out: string): Json[] {
-  return statements(out).filter((x) => (x.actions as string[]).some((a) => a.startsWith("secretsmanager:")));
-}
+const secretStatements = (out: string) => statementsFor(out, "secretsmanager:");
 
 const policyNamed = (out: string, name: string) =>
   resourcesOf(out, "aws_iam_role_policy").find((p) => p.name === name);
@@ -167,18 +140,13 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
   });
 
   it("plan-time options: the secret, the policies and the env are conditional on named locals", () => {
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", {
-        name: "mcp",
-        create: boolVar(s, "ws_create"),
-        sessions: {
-          create: boolVar(s, "sessions_create", true),
-          checkpointKey: { secretArn: stringVar(s, "key_secret"), kmsKeyArn: stringVar(s, "key_kms") },
-        },
-        context,
-      });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith((s) => ({
+      create: boolVar(s, "ws_create"),
+      sessions: {
+        create: boolVar(s, "sessions_create", true),
+        checkpointKey: { secretArn: stringVar(s, "key_secret"), kmsKeyArn: stringVar(s, "key_kms") },
+      },
+    }));
     const locals = parse(out).locals as Record<string, string>;
     expect(locals.ws_sessions_checkpoint_key_has_secret_arn).toBe(
       "${(local.ws_sessions_enabled && (length(compact([var.key_secret])) >= 1))}",

@@ -8,9 +8,7 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/inde
 import type { TerraformStack } from "cdktf";
 import { McpFunction } from "../src/function.js";
 import { McpHttpApi, type McpHttpApiProps } from "../src/front-door.js";
-import { boolVar, resourcesOf, stringVar, synth, type Json } from "./helpers.js";
-
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
+import { boolVar, IMAGE, resourcesOf, stringVar, synth, type Json } from "./helpers.js";
 
 function api(
   props: Partial<McpHttpApiProps> = {},

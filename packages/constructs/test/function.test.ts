@@ -7,9 +7,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
 import { AuthToken } from "../src/auth-token.js";
 import { McpFunction, settingsEnvironment } from "../src/function.js";
-import { resourcesOf, statements, stringVar, synth } from "./helpers.js";
-
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
+import { IMAGE, resourcesOf, statements, stringVar, synth } from "./helpers.js";
 
 describe("McpFunction", () => {
   it("defaults: arm64 image function, no reserved concurrency, own log group with retention, alias live", () => {

@@ -6,9 +6,7 @@ import { McpImage } from "../src/image.js";
 import { McpKeepWarm } from "../src/keep-warm.js";
 import { McpWorkspace } from "../src/workspace.js";
 import { checkInterface, checkPolicies, DOCUMENTED_SKIPS, undocumentedSkips } from "../src/policy.js";
-import { boolVar, parse, stringVar, synth, type Json } from "./helpers.js";
-
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
+import { boolVar, FARGATE_BASICS, IMAGE, parse, stringVar, synth, type Json } from "./helpers.js";
 
 function everything(cert: string | undefined, authType: string, url: boolean): Json {
   return parse(
@@ -81,12 +79,7 @@ describe("policy checks (Checkov-aligned) on the constructs", () => {
           functionUrlAuthType: stringVar(s, "url_auth", "AWS_IAM"),
         });
         new McpFargate(s, "svc", {
-          name: "mcp",
-          imageUri: IMAGE,
-          ecrRepositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/mcp",
-          vpcId: "vpc-1",
-          subnetIds: ["subnet-a"],
-          albSubnetIds: ["subnet-b", "subnet-c"],
+          ...FARGATE_BASICS,
           certificateArn: stringVar(s, "cert"),
           albIngressCidrBlocks: ["10.0.0.0/8"],
           authToken,

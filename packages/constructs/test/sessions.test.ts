@@ -1,35 +1,26 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
-import { AuthToken } from "../src/auth-token.js";
-import { McpFargate } from "../src/fargate.js";
-import { McpFunction } from "../src/function.js";
 import { checkPolicies } from "../src/policy.js";
 import { SESSION_TABLE_ACTIONS } from "../src/sessions.js";
-import { McpWorkspace, type McpWorkspaceProps } from "../src/workspace.js";
-import { boolVar, parse, resourcesOf, statements, stringVar, synth, type Json } from "./helpers.js";
+import {
+  boolVar,
+  fargateWith,
+  lambdaEnv as env,
+  lambdaWith,
+  parse,
+  resourcesOf,
+  statements,
+  statementsFor,
+  stringVar,
+  type Json,
+  type WorkspaceOptions,
+} from "./helpers.js";
 
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
 const TABLE_ARN = "${one(aws_dynamodb_table.ws_sessions_table[*].arn)}";
 const PARTITION = "${data.aws_partition.ctx_partition.partition}";
 
-type WorkspaceOptions = Omit<McpWorkspaceProps, "name" | "context">;
-
-/** A workspace and a function using it; returns the synthesized JSON. */
-function lambdaWith(options: WorkspaceOptions): string {
-  return synth((s, context) => {
-    const workspace = new McpWorkspace(s, "ws", { name: "mcp", context, ...options });
-    new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-  });
-}
-
-function env(out: string): string {
-  return resourcesOf(out, "aws_lambda_function")[0]!.environment.variables as string;
-}
-
 /** Every Allow statement that names a DynamoDB action. */
-function dynamodbStatements(out: string): Json[] {
-  return statements(out).filter((x) => (x.actions as string[]).some((a) => a.startsWith("dynamodb:")));
-}
+const dynamodbStatements = (out: string) => statementsFor(out, "dynamodb:");
 
 describe("McpWorkspace sessions (McpSessionTable)", () => {
   it("with a created bucket: a table on demand, pk (S), TTL on expiresAt, encrypted, PITR, protected, tagged", () => {
@@ -150,20 +141,15 @@ describe("McpWorkspace sessions (McpSessionTable)", () => {
   });
 
   it("plan-time options: the table, the policy and the env are conditional on named locals", () => {
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", {
-        name: "mcp",
-        create: boolVar(s, "ws_create"),
-        bucketName: stringVar(s, "ws_bucket"),
-        sessions: {
-          create: boolVar(s, "sessions_create", true),
-          tableName: stringVar(s, "sessions_table"),
-          deletionProtection: boolVar(s, "protect", true),
-        },
-        context,
-      });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith((s) => ({
+      create: boolVar(s, "ws_create"),
+      bucketName: stringVar(s, "ws_bucket"),
+      sessions: {
+        create: boolVar(s, "sessions_create", true),
+        tableName: stringVar(s, "sessions_table"),
+        deletionProtection: boolVar(s, "protect", true),
+      },
+    }));
     const locals = parse(out).locals as Record<string, string>;
     expect(locals.ws_sessions_create_table).toBe(
       "${(local.ws_enabled && (var.sessions_create && !local.ws_sessions_has_table_name))}",
@@ -181,21 +167,7 @@ describe("McpWorkspace sessions (McpSessionTable)", () => {
   });
 
   it("on Fargate: the task role takes leases, the execution role does not; MCP_SESSION_TABLE in the task", () => {
-    const out = synth((s, context) => {
-      const authToken = new AuthToken(s, "tok", { name: "mcp", context });
-      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, context });
-      new McpFargate(s, "svc", {
-        name: "mcp",
-        imageUri: IMAGE,
-        ecrRepositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/mcp",
-        vpcId: "vpc-1",
-        subnetIds: ["subnet-a"],
-        albSubnetIds: ["subnet-b", "subnet-c"],
-        authToken,
-        workspace,
-        context,
-      });
-    });
+    const out = fargateWith({ create: true });
     const sessions = resourcesOf(out, "aws_iam_role_policy").filter((p) => p.name === "workspace-sessions");
     expect(sessions.map((p) => p.role)).toEqual(["${aws_iam_role.svc_task_role.id}"]);
     expect(dynamodbStatements(out).map((x) => x.resources)).toEqual([[TABLE_ARN]]);

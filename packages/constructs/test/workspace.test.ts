@@ -3,31 +3,19 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
-import { AuthToken } from "../src/auth-token.js";
-import { McpFargate } from "../src/fargate.js";
-import { McpFunction } from "../src/function.js";
 import { checkPolicies } from "../src/policy.js";
-import { McpWorkspace } from "../src/workspace.js";
-import { boolVar, parse, resourcesOf, statements, synth } from "./helpers.js";
-
-const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1";
+import { boolVar, fargateWith, lambdaEnv, lambdaWith, parse, resourcesOf, statements } from "./helpers.js";
 
 describe("McpWorkspace", () => {
   it("creates nothing by default", () => {
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", { name: "mcp", context });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith({});
     expect(out).not.toHaveResource(S3Bucket);
     expect(statements(out).find((x) => x.sid === "WorkspaceObjects")).toBeUndefined();
-    expect(resourcesOf(out, "aws_lambda_function")[0]!.environment.variables).not.toContain("MCP_WORKSPACE");
+    expect(lambdaEnv(out)).not.toContain("MCP_WORKSPACE");
   });
 
   it("a created bucket: public access blocked, encrypted, versioned, expiring, TLS only", () => {
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, expirationDays: 14, context });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith({ create: true, expirationDays: 14 });
     expect(out).toHaveResourceWithProperties(S3Bucket, {
       bucket_prefix: "mcp-workspace-",
       force_destroy: false,
@@ -63,15 +51,7 @@ describe("McpWorkspace", () => {
   });
 
   it("the role may use the handler's trees under the prefix only: files/ and outputs/, listing files/", () => {
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", {
-        name: "mcp",
-        bucketName: "shared-bucket",
-        prefix: "mcp/",
-        context,
-      });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith({ bucketName: "shared-bucket", prefix: "mcp/" });
     expect(out).not.toHaveResource(S3Bucket);
     const objects = statements(out).find((x) => x.sid === "WorkspaceObjects")!;
     expect(objects.actions).toEqual(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
@@ -95,15 +75,7 @@ describe("McpWorkspace", () => {
 
   it("KMS: the bucket uses the key and the role may use it", () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/k";
-    const out = synth((s, context) => {
-      const workspace = new McpWorkspace(s, "ws", {
-        name: "mcp",
-        create: boolVar(s, "ws_create"),
-        kmsKeyArn: key,
-        context,
-      });
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, workspace });
-    });
+    const out = lambdaWith((s) => ({ create: boolVar(s, "ws_create"), kmsKeyArn: key }));
     expect(resourcesOf(out, "aws_s3_bucket")[0]!.count).toBe("${local.ws_create_bucket ? 1 : 0}");
     expect(out).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
       rule: [
@@ -116,21 +88,7 @@ describe("McpWorkspace", () => {
   });
 
   it("on Fargate the task role (not the execution role) gets the access", () => {
-    const out = synth((s, context) => {
-      const authToken = new AuthToken(s, "tok", { name: "mcp", context });
-      const workspace = new McpWorkspace(s, "ws", { name: "mcp", create: true, context });
-      new McpFargate(s, "svc", {
-        name: "mcp",
-        imageUri: IMAGE,
-        ecrRepositoryArn: "arn:aws:ecr:eu-west-1:123456789012:repository/mcp",
-        vpcId: "vpc-1",
-        subnetIds: ["subnet-a"],
-        albSubnetIds: ["subnet-b", "subnet-c"],
-        authToken,
-        workspace,
-        context,
-      });
-    });
+    const out = fargateWith({ create: true });
     const policy = resourcesOf(out, "aws_iam_role_policy").find((p) => p.name === "workspace")!;
     expect(policy.role).toBe("${aws_iam_role.svc_task_role.id}");
     expect(JSON.parse(out).locals.svc_environment_map).toContain("MCP_WORKSPACE_BUCKET");
