@@ -154,6 +154,15 @@ describe("sessions across two servers", () => {
     expect(next.notes.join(" ")).toMatch(/handle/);
   });
 
+  test("a kernel that dies is replaced by one restored from the last checkpoint", async () => {
+    await runAndCheckpoint(b, "alice", "before_crash = 'kept'");
+    const died = await run(b, "alice", "import os\nos._exit(1)");
+    expect(died.status).toBe("error");
+    const next = await run(b, "alice", "print(before_crash)");
+    expect(next.text).toContain("kept");
+    expect(next.notes.join(" ")).toMatch(/Restored \d+ variable\(s\)/);
+  });
+
   test("state survives a SIGKILL, with a new server process and a new state root", async () => {
     await runAndCheckpoint(a, "alice", "survivor = 'still here'");
     a.child.kill("SIGKILL");
