@@ -72,7 +72,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       try {
         // Waiting for another server's call may use the budget, less room to run and answer.
         const waitMs = Math.max(0, (intent.budgetMs ?? 60_000) - 2_000);
-        turn = await sessions.begin(key, session, waitMs);
+        turn = await sessions.begin(key, session, waitMs, { clearsState: intent.clearsKernelState === true });
       } catch (err) {
         release();
         throw err;

@@ -47,7 +47,12 @@ interface CallResult {
   status: string;
 }
 
-async function run(server: ServerProcess, caller: keyof typeof TOKENS, code: string): Promise<CallResult> {
+async function run(
+  server: ServerProcess,
+  caller: keyof typeof TOKENS,
+  code: string,
+  timeout = 60,
+): Promise<CallResult> {
   const res = await fetch(`${server.url}/mcp`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS[caller]}` },
@@ -55,7 +60,7 @@ async function run(server: ServerProcess, caller: keyof typeof TOKENS, code: str
       jsonrpc: "2.0",
       id: 1,
       method: "tools/call",
-      params: { name: "execute_code", arguments: { code, timeout: 60 } },
+      params: { name: "execute_code", arguments: { code, timeout } },
     }),
   });
   const body = (await res.json()) as {
@@ -161,6 +166,21 @@ describe("sessions across two servers", () => {
     const next = await run(b, "alice", "print(before_crash)");
     expect(next.text).toContain("kept");
     expect(next.notes.join(" ")).toMatch(/Restored \d+ variable\(s\)/);
+  });
+
+  test("a timed-out cell that forces a restart does not wipe the session: the next call restores it", async () => {
+    await runAndCheckpoint(b, "alice", "through_restart = 'kept'");
+    const stuck = await run(
+      b,
+      "alice",
+      "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: time.sleep(0.05)",
+      1,
+    );
+    expect(stuck.status).toBe("timeout");
+    expect(stuck.notes.join(" ")).toMatch(/kernel was restarted/);
+    const next = await run(b, "alice", "print(through_restart)");
+    expect(next.text).toContain("kept");
+    expect(next.notes.join(" ")).toMatch(/kept its last checkpoint.*Restored \d+ variable\(s\)/);
   });
 
   test("state survives a SIGKILL, with a new server process and a new state root", async () => {

@@ -31,6 +31,8 @@ export interface BoundCaller {
 export interface CallIntent {
   /** The call reads or changes the kernel's namespace (a kernel tool), so it needs the session. */
   usesKernelState: boolean;
+  /** The call asks for a fresh kernel (restart_kernel): its empty state is the one to keep. */
+  clearsKernelState?: boolean;
   budgetMs?: number;
 }
 
@@ -165,6 +167,7 @@ export function createApp(options: AppOptions): FetchHandler {
     try {
       bound = await options.bindCaller(identity, {
         usesKernelState: usesKernelState(parsedBody),
+        clearsKernelState: callsTool(parsedBody, "restart_kernel"),
         ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
       });
     } catch (err) {
@@ -198,6 +201,14 @@ function usesKernelState(body: unknown): boolean {
   return messages.some((m) => {
     const message = m as { method?: unknown; params?: { name?: unknown } } | null;
     return message?.method === "tools/call" && KERNEL_STATE_TOOLS.has(String(message.params?.name));
+  });
+}
+
+function callsTool(body: unknown, tool: string): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    const message = m as { method?: unknown; params?: { name?: unknown } } | null;
+    return message?.method === "tools/call" && message.params?.name === tool;
   });
 }
 

@@ -50,7 +50,12 @@ export class SessionCoordinator {
   constructor(private readonly options: SessionCoordinatorOptions) {}
 
   /** Takes the caller's lease (waiting within `waitMs`) and brings its kernel up to the session's version. */
-  async begin(caller: string, session: KernelSession, waitMs: number): Promise<SessionTurn> {
+  async begin(
+    caller: string,
+    session: KernelSession,
+    waitMs: number,
+    options: { clearsState?: boolean } = {},
+  ): Promise<SessionTurn> {
     const lease = await this.options.leases.acquire(caller, waitMs);
     try {
       await this.catchUp(caller, session, lease);
@@ -58,8 +63,8 @@ export class SessionCoordinator {
       await lease.release();
       throw err;
     }
-    const before = session.mutations;
-    return { finish: () => this.finish(caller, session, lease, before) };
+    const before = { mutations: session.mutations, restarts: session.status().restarts };
+    return { finish: () => this.finish(caller, session, lease, before, options.clearsState === true) };
   }
 
   private async catchUp(caller: string, session: KernelSession, lease: Lease<StoredPointer>): Promise<void> {
@@ -138,10 +143,21 @@ export class SessionCoordinator {
     caller: string,
     session: KernelSession,
     lease: Lease<StoredPointer>,
-    before: number,
+    before: { mutations: number; restarts: number },
+    clearsState: boolean,
   ): Promise<void> {
     try {
-      if (session.mutations === before || lease.lost) return;
+      if (session.mutations === before.mutations || lease.lost) return;
+      if (session.status().restarts !== before.restarts && !clearsState) {
+        // The kernel was restarted without being asked (a timed-out cell that ignored the
+        // interrupt): keep the last checkpoint, which the next call restores, rather than record
+        // the empty kernel over it.
+        this.held.delete(caller);
+        session.announce(
+          "The kernel was restarted without being asked to, so the session kept its last checkpoint rather than the empty kernel, and restored it here.",
+        );
+        return;
+      }
       const status = session.status();
       if (status.kernelId === null) return;
       await this.save(caller, session, lease);
