@@ -71,6 +71,10 @@ describe("image configuration", () => {
     expect(existsSync(`${rootfs}/usr/share/jupyter/kernels/python3/kernel.json`)).toBe(true);
   });
 
+  test("dill is there: sessions pickle the kernel's variables with it", () => {
+    expect(existsSync(`${rootfs}/usr/lib/python3/dist-packages/dill/__init__.py`)).toBe(true);
+  });
+
   test("Lambda mode outside Lambda exits 64 and says to use `server`", async () => {
     const child = spawnImage({ info, rootfs, command: ["lambda"] });
     const { code } = await child.exited;
