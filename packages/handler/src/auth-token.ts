@@ -71,12 +71,6 @@ export async function resolveAuthTokens(config: Config): Promise<ReadonlyMap<str
   return (await resolveTokenSource(config)).tokens;
 }
 
-/** The default caller's token (MCP_AUTH_TOKEN or a plain stored token), for single-token callers. */
-export async function resolveAuthToken(config: Config): Promise<string | undefined> {
-  const tokens = await resolveAuthTokens(config);
-  return tokens.get(DEFAULT_CALLER) ?? tokens.values().next().value;
-}
-
 export function parseStoredTokens(value: string | undefined, where: string): ReadonlyMap<string, string> {
   return parseStoredSecrets(value, where).tokens;
 }

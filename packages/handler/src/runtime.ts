@@ -40,7 +40,7 @@ export interface RuntimeOptions {
 
 export function createRuntime(config: Config, log: Logger, options: RuntimeOptions): Runtime {
   const { kernels } = options;
-  const authTokens = tokensOf(config);
+  const authTokens = config.authTokens;
   const store = createStore(config, log);
   const sessions = createSessionCoordinator(config, store, log, options.checkpointKey);
   const afterResponse = options.checkpointAfterResponse ?? true;
@@ -126,11 +126,6 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await kernels.close();
     },
   };
-}
-
-function tokensOf(config: Config): ReadonlyMap<string, string> {
-  if (config.authTokens.size > 0) return config.authTokens;
-  return config.authToken ? new Map([["default", config.authToken]]) : new Map();
 }
 
 function createStore(config: Config, log: Logger): S3WorkspaceStore | undefined {

@@ -165,9 +165,10 @@ export function createApp(options: AppOptions): FetchHandler {
 
     let bound: BoundCaller;
     try {
+      const tools = toolsCalled(parsedBody);
       bound = await options.bindCaller(identity, {
-        usesKernelState: usesKernelState(parsedBody),
-        clearsKernelState: callsTool(parsedBody, "restart_kernel"),
+        usesKernelState: tools.some((t) => KERNEL_STATE_TOOLS.has(t)),
+        clearsKernelState: tools.includes("restart_kernel"),
         ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
       });
     } catch (err) {
@@ -196,19 +197,12 @@ const KERNEL_STATE_TOOLS = new Set([
   "restart_kernel",
 ]);
 
-function usesKernelState(body: unknown): boolean {
+/** The names of the tools a JSON-RPC message (or batch) calls. */
+function toolsCalled(body: unknown): string[] {
   const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => {
+  return messages.flatMap((m) => {
     const message = m as { method?: unknown; params?: { name?: unknown } } | null;
-    return message?.method === "tools/call" && KERNEL_STATE_TOOLS.has(String(message.params?.name));
-  });
-}
-
-function callsTool(body: unknown, tool: string): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some((m) => {
-    const message = m as { method?: unknown; params?: { name?: unknown } } | null;
-    return message?.method === "tools/call" && message.params?.name === tool;
+    return message?.method === "tools/call" ? [String(message.params?.name)] : [];
   });
 }
 

@@ -69,3 +69,14 @@ export function kernelEnvironment(
   });
   return env;
 }
+
+/**
+ * Read by every kernel at start, whoever launches it: figures as PNG, colours off (we strip ANSI
+ * anyway), and input history in memory. The history file would be one SQLite database shared by
+ * every caller's kernel, so each could read what the others ran.
+ */
+export const IPYTHON_KERNEL_CONFIG = `c = get_config()  # noqa: F821
+c.InlineBackend.figure_formats = {"png"}
+c.InteractiveShell.colors = "NoColor"
+c.HistoryManager.hist_file = ":memory:"
+`;

@@ -4,13 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { bootstrapConfig } from "./bootstrap.js";
-import { kernelEnvironment, stateDirs, type StateDirs } from "./environment.js";
-
-/** Read by every kernel at start and restart: figures as PNG, colours off (we strip ANSI anyway). */
-const KERNEL_CONFIG = `c = get_config()  # noqa: F821
-c.InlineBackend.figure_formats = {"png"}
-c.InteractiveShell.colors = "NoColor"
-`;
+import { IPYTHON_KERNEL_CONFIG, kernelEnvironment, stateDirs, type StateDirs } from "./environment.js";
 
 /** Where a Jupyter server answers, and with which token. */
 export interface JupyterEndpoint {
@@ -97,7 +91,7 @@ export class JupyterServerProcess implements JupyterServer {
     await mkdir(path.join(this.dirs.ipython, "profile_default"), { recursive: true, mode: 0o700 });
     await writeFile(
       path.join(this.dirs.ipython, "profile_default", "ipython_kernel_config.py"),
-      KERNEL_CONFIG,
+      IPYTHON_KERNEL_CONFIG,
     );
     await writeFile(configFile, bootstrapConfig({ port, token, rootDir: this.dirs.work, allowRoot }), {
       mode: 0o600,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { callerDirs } from "../callers.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import { kernelEnvironment, stateDirs } from "../jupyter/environment.js";
+import { IPYTHON_KERNEL_CONFIG, kernelEnvironment, stateDirs } from "../jupyter/environment.js";
 import { KernelPool } from "./pool.js";
 import type { KernelLauncher } from "./transport.js";
 
@@ -54,20 +54,9 @@ async function createLauncher(config: Config, log: Logger): Promise<KernelLaunch
   });
 }
 
-/**
- * Read by every kernel at start: figures as PNG, colours off (we strip ANSI anyway), and input
- * history in memory. The history file would be one SQLite database shared by every caller's
- * kernel, so each could read what the others ran.
- */
-const KERNEL_CONFIG = `c = get_config()  # noqa: F821
-c.InlineBackend.figure_formats = {"png"}
-c.InteractiveShell.colors = "NoColor"
-c.HistoryManager.hist_file = ":memory:"
-`;
-
 function prepareStateRoot(dirs: ReturnType<typeof stateDirs>): void {
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const profile = path.join(dirs.ipython, "profile_default");
   mkdirSync(profile, { recursive: true, mode: 0o700 });
-  writeFileSync(path.join(profile, "ipython_kernel_config.py"), KERNEL_CONFIG);
+  writeFileSync(path.join(profile, "ipython_kernel_config.py"), IPYTHON_KERNEL_CONFIG);
 }

@@ -2,7 +2,8 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { KernelSession } from "../kernel/session.js";
 import type { S3Mirror } from "../workspace/s3-sync.js";
-import { checkpoint, installAgent, restore } from "./agent.js";
+// Every agent call defines the agent first when the kernel lacks it (agent.ts), so no separate install.
+import { checkpoint, restore } from "./agent.js";
 import {
   CheckpointTamperedError,
   type CheckpointManifest,
@@ -106,7 +107,6 @@ export class SessionCoordinator {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await Promise.all([store.download(manifest, dir), this.options.packages(caller).restore()]);
     await session.warm();
-    await installAgent(session);
     const report = await restore(session, { dir, manifest });
     await rm(dir, { recursive: true, force: true });
     const count = report.restored.length;
@@ -176,7 +176,6 @@ export class SessionCoordinator {
     const mine = this.held.get(caller);
     const dir = this.options.scratchDir(caller);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await installAgent(session);
     const delta = await checkpoint(session, {
       dir,
       maxVariableBytes: this.options.maxVariableBytes,

@@ -38,7 +38,3 @@ export function bounded<T>(work: Promise<T>, options: BoundOptions): Promise<T> 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

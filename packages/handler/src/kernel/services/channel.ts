@@ -13,7 +13,8 @@ import {
   type KernelChannel,
   type KernelExit,
 } from "../transport.js";
-import { bounded, errorText, sleep } from "./bounds.js";
+import { errorMessage } from "../wait.js";
+import { bounded, sleep } from "./bounds.js";
 import { watchKernel, type KernelWatch } from "./kernel-watch.js";
 import { withAbortSignal } from "./settings.js";
 
@@ -84,7 +85,7 @@ export class ServicesKernelChannel implements KernelChannel {
           this.goneWaiters.add(onGone);
           this.kernel.info.then(
             () => resolve(),
-            (err: unknown) => reject(new Error(`its kernel_info reply was an error (${errorText(err)})`)),
+            (err: unknown) => reject(new Error(`its kernel_info reply was an error (${errorMessage(err)})`)),
           );
         }),
         { signal, onAbort: () => new Error("the launch was abandoned") },
@@ -114,7 +115,7 @@ export class ServicesKernelChannel implements KernelChannel {
         true,
       );
     } catch (err) {
-      return Promise.reject(new KernelGoneError(`the request could not be sent: ${errorText(err)}`));
+      return Promise.reject(new KernelGoneError(`the request could not be sent: ${errorMessage(err)}`));
     }
     const msgId = future.msg.header.msg_id;
     const forward: Forward = (msg) => {
@@ -128,7 +129,7 @@ export class ServicesKernelChannel implements KernelChannel {
         this.options.log("an iopub handler threw; the message was dropped", {
           kernelId: this.id,
           msgType: msg.header.msg_type,
-          error: errorText(err),
+          error: errorMessage(err),
         });
       }
     };
@@ -159,7 +160,7 @@ export class ServicesKernelChannel implements KernelChannel {
           resolve(reply.content as unknown as ExecuteReply);
         },
         (err: unknown) =>
-          fail(new KernelGoneError(this.goneReason ?? `the request was cancelled (${errorText(err)})`)),
+          fail(new KernelGoneError(this.goneReason ?? `the request was cancelled (${errorMessage(err)})`)),
       );
     });
   }
@@ -176,7 +177,7 @@ export class ServicesKernelChannel implements KernelChannel {
       });
     } catch (err) {
       if (this.goneReason !== undefined) return;
-      throw new Error(`The Jupyter server did not interrupt kernel ${this.id}: ${errorText(err)}`);
+      throw new Error(`The Jupyter server did not interrupt kernel ${this.id}: ${errorMessage(err)}`);
     }
   }
 
@@ -194,7 +195,10 @@ export class ServicesKernelChannel implements KernelChannel {
     try {
       this.kernel.dispose();
     } catch (err) {
-      this.options.log("disposing a kernel connection failed", { kernelId: this.id, error: errorText(err) });
+      this.options.log("disposing a kernel connection failed", {
+        kernelId: this.id,
+        error: errorMessage(err),
+      });
     }
     const budgetMs = Math.max(0, graceMs) + SHUTDOWN_MARGIN_MS;
     const settings = withAbortSignal(this.options.settings, AbortSignal.timeout(budgetMs));
@@ -224,7 +228,7 @@ export class ServicesKernelChannel implements KernelChannel {
       this.options.log("the Jupyter server did not confirm a kernel shutdown; it may still be running", {
         kernelId: this.id,
         ms: Date.now() - started,
-        error: errorText(err),
+        error: errorMessage(err),
       });
     }
     this.resolveExited({ reason: this.goneReason ?? "the kernel was shut down" });
@@ -272,6 +276,6 @@ export async function deleteKernelQuietly(
   const outcome = await Promise.race([
     work.then(() => "deleted"),
     sleep(budgetMs + 500).then(() => "timeout"),
-  ]).catch((err: unknown) => `failed: ${errorText(err)}`);
+  ]).catch((err: unknown) => `failed: ${errorMessage(err)}`);
   log("deleted an abandoned kernel", { kernelId: id, outcome });
 }

@@ -1,7 +1,7 @@
 import { ServerConnection } from "@jupyterlab/services";
 import { JupyterNotInstalledError } from "../../jupyter/server-process.js";
 import { KernelLaunchError } from "../transport.js";
-import { errorText } from "./bounds.js";
+import { errorMessage } from "../wait.js";
 import { stripCredentials } from "./settings.js";
 
 /**
@@ -14,7 +14,7 @@ export function serverUnavailableError(err: unknown, external: boolean): KernelL
   if (err instanceof KernelLaunchError) return err;
   // It already says how to install Jupyter or where to point instead.
   if (err instanceof JupyterNotInstalledError) return new KernelLaunchError(err.message);
-  const text = stripCredentials(errorText(err));
+  const text = stripCredentials(errorMessage(err));
   const refused = /HTTP (40[13])\b/.exec(text);
   if (refused) {
     // ExternalJupyterServer reports it as "did not become ready (HTTP 403)": say what it means.
@@ -47,7 +47,9 @@ export function serverRequestError(err: unknown, serverUrl: string, doing: strin
       `Could not reach the Jupyter server at ${serverUrl} while ${doing}: ${stripCredentials(err.message)}.`,
     );
   }
-  return new KernelLaunchError(`Failed while ${doing} on ${serverUrl}: ${stripCredentials(errorText(err))}`);
+  return new KernelLaunchError(
+    `Failed while ${doing} on ${serverUrl}: ${stripCredentials(errorMessage(err))}`,
+  );
 }
 
 export function unknownKernelError(

@@ -7,7 +7,8 @@ import {
   type KernelLauncher,
   type LaunchOptions,
 } from "../transport.js";
-import { bounded, errorText } from "./bounds.js";
+import { errorMessage } from "../wait.js";
+import { bounded } from "./bounds.js";
 import { deleteKernelQuietly, ServicesKernelChannel, type ServicesLog } from "./channel.js";
 import { serverRequestError, serverUnavailableError, unknownKernelError } from "./launch-errors.js";
 import { displayUrl, serverSettingsFor, withRequestTimeout } from "./settings.js";
@@ -93,9 +94,9 @@ export class JupyterServerKernelLauncher implements KernelLauncher {
         label: options.label,
         stage: progress.stage,
         ms: Date.now() - started,
-        error: errorText(err),
+        error: errorMessage(err),
       });
-      throw err instanceof KernelLaunchError ? err : new KernelLaunchError(errorText(err));
+      throw err instanceof KernelLaunchError ? err : new KernelLaunchError(errorMessage(err));
     }
   }
 
@@ -116,7 +117,7 @@ export class JupyterServerKernelLauncher implements KernelLauncher {
     await this.shutdownLive();
     await this.server
       .stop()
-      .catch((err: unknown) => this.log("stopping the Jupyter server failed", { error: errorText(err) }));
+      .catch((err: unknown) => this.log("stopping the Jupyter server failed", { error: errorMessage(err) }));
   }
 
   private async shutdownLive(): Promise<void> {
@@ -159,7 +160,7 @@ export class JupyterServerKernelLauncher implements KernelLauncher {
       await channel.shutdown(CLEANUP_GRACE_MS);
       if (err instanceof KernelLaunchError) throw err;
       throw new KernelLaunchError(
-        `Kernel ${model.id} on ${link.url} failed while ${progress.stage}: ${errorText(err)}`,
+        `Kernel ${model.id} on ${link.url} failed while ${progress.stage}: ${errorMessage(err)}`,
       );
     }
     return channel;
