@@ -129,7 +129,8 @@ export class KernelPool {
    */
   private async acquireKernel(caller: string): Promise<KernelChannel> {
     const wanting = this.sessions.get(caller);
-    if (wanting) this.makeRoom(wanting);
+    // The evicted kernel is gone before the new one starts, so MCP_MAX_KERNELS bounds memory too.
+    if (wanting) await this.makeRoom(wanting);
     const spare = this.spareKernels.shift();
     if (spare) {
       this.refillSpares();
@@ -180,9 +181,10 @@ export class KernelPool {
 
   /**
    * Frees a kernel slot for `wanting` (already counted as starting) when the others fill the
-   * process: the least recently used idle kernel is shut down.
+   * process: the least recently used idle kernel is shut down (a bounded wait: the holder's
+   * shutdown ends in bounded time).
    */
-  private makeRoom(wanting: KernelSession): void {
+  private async makeRoom(wanting: KernelSession): Promise<void> {
     const max = this.options.maxKernels;
     // Taking a spare keeps the count as it is: no room to make for that.
     if (this.spareKernels.length > 0) return;
@@ -194,7 +196,7 @@ export class KernelPool {
     }
     if (lru) {
       this.options.log?.("kernel evicted", { caller: lru.caller, maxKernels: max });
-      void lru.shutdown(
+      await lru.shutdown(
         `the server reached its limit of ${max} kernel(s) (MCP_MAX_KERNELS) and yours was the least recently used`,
       );
       return;
