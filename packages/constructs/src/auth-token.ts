@@ -5,11 +5,28 @@
  * through the task definition's `secrets` (MCP_AUTH_TOKEN).
  */
 import { Construct } from "constructs";
-import { Fn, TerraformLocal } from "cdktf";
+import { Fn, TerraformLocal, type Precondition } from "cdktf";
 import type { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import { AwsContext } from "./aws-context.js";
 import { randomSecret } from "./random-secret.js";
-import { and, isSet, named, not, NULL, or, pick, ref, type Cond, type OptString } from "./util.js";
+import {
+  and,
+  isLiteral,
+  isSet,
+  named,
+  not,
+  NULL,
+  or,
+  orEmpty,
+  pick,
+  ref,
+  type Cond,
+  type OptString,
+} from "./util.js";
+
+/** Why a plan stops when token auth has nothing to read the token from. */
+export const NO_TOKEN_SOURCE =
+  "Token auth needs a token source: set auth_token_secret_arn or auth_token_ssm_parameter_name, or leave create_auth_token_secret = true so that the module creates a secret with a random token. Without one the server would plan and apply, then refuse every call at start.";
 
 export interface AuthTokenProps {
   /** Name prefix for the created secret. */
@@ -41,6 +58,8 @@ export class AuthToken extends Construct {
   readonly usesKms: Cond;
   readonly kmsKeyArn: OptString;
   readonly secret?: SecretsmanagerSecret;
+  /** Holds unless token auth is on with no source (createSecret false, no secret, no parameter). */
+  readonly hasSource: Cond;
 
   constructor(scope: Construct, id: string, props: AuthTokenProps) {
     super(scope, id);
@@ -68,14 +87,24 @@ export class AuthToken extends Construct {
     const created = this.secret ? ref(this.secret, "arn") : NULL;
     this.secretArn = pick(this.usesSecret, pick(hasSecret, props.secretArn ?? "", created), NULL);
     this.ssmParameterName = pick(this.usesSsm, props.ssmParameterName ?? "", NULL);
+    this.hasSource = named(this, "has_source", or(not(enabled), or(this.usesSecret, this.usesSsm)));
+    if (isLiteral(this.hasSource) && !this.hasSource) throw new Error(NO_TOKEN_SOURCE);
     const ctx = props.context;
     // A local, so that the template can be used inside other expressions (jsonencode, conditionals).
     this.ssmParameterArn = new TerraformLocal(
       this,
       "ssm_parameter_arn",
-      `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(props.ssmParameterName ?? "", "/")}`,
+      `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter/${Fn.trimprefix(orEmpty(props.ssmParameterName ?? ""), "/")}`,
     ).asString;
     this.usesKms = named(this, "uses_kms", and(isSet(props.kmsKeyArn), or(this.usesSecret, this.usesSsm)));
     this.kmsKeyArn = props.kmsKeyArn;
+  }
+
+  /**
+   * For the lifecycle of the resource that reads the token (the function, the task definition):
+   * stops the plan with NO_TOKEN_SOURCE rather than letting the server fail at start.
+   */
+  preconditions(): Precondition[] {
+    return isLiteral(this.hasSource) ? [] : [{ condition: this.hasSource, errorMessage: NO_TOKEN_SOURCE }];
   }
 }

@@ -3,12 +3,53 @@
  * validation rules are the same in every module.
  */
 import { Fn, TerraformLocal, type IResolvable } from "cdktf";
+import { bucketPrefixCondition, BUCKET_PREFIX_RULE } from "./bucket-prefix.js";
 import { rule, type ModuleStack } from "./module-stack.js";
 
 /** Retention values CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** HCL regexes of the ARNs the modules take (for optionalString's `pattern`). */
+export const ARN_PATTERNS = {
+  kms: "^arn:aws[a-z-]*:kms:",
+  secretsmanager: "^arn:aws[a-z-]*:secretsmanager:",
+  acm: "^arn:aws[a-z-]*:acm:",
+  iamRole: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+  iamPolicy: "^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$",
+} as const;
+
+export interface OptionalStringSpec {
+  readonly description: string;
+  /** An HCL regex the value must match when set, e.g. ARN_PATTERNS.kms. */
+  readonly pattern?: string;
+  /** The error when it does not. */
+  readonly message?: string;
+}
+
+/**
+ * An optional string input, unset by default: `default = null`, as terraform-aws-modules do, so a
+ * caller passing `null` (e.g. an unset variable of its own) gets the default behaviour. "" is
+ * accepted as unset too, for callers of earlier versions; the constructs treat both alike (isSet).
+ */
+export function optionalString(stack: ModuleStack, name: string, spec: OptionalStringSpec): string {
+  const pattern = spec.pattern;
+  return stack.variable(name, {
+    type: "string",
+    default: null,
+    description: spec.description,
+    validation:
+      pattern === undefined
+        ? undefined
+        : [
+            rule(
+              `var.${name} == null ? true : (var.${name} == "" || can(regex(${JSON.stringify(pattern)}, var.${name})))`,
+              spec.message ?? `${name} is not valid.`,
+            ),
+          ],
+  }).stringValue;
+}
 
 export function tagsVariable(stack: ModuleStack): Record<string, string> {
   return stack.variable("tags", {
@@ -30,13 +71,13 @@ export function logVariables(stack: ModuleStack): { retentionDays: number; kmsKe
       ),
     ],
   });
-  const kms = stack.variable("cloudwatch_logs_kms_key_id", {
-    type: "string",
-    default: "",
+  const kms = optionalString(stack, "cloudwatch_logs_kms_key_id", {
     description:
-      "KMS key ARN to encrypt the log groups with; the CloudWatch Logs default encryption when empty.",
+      "KMS key ARN to encrypt the log groups with; the CloudWatch Logs default encryption when null.",
+    pattern: ARN_PATTERNS.kms,
+    message: "cloudwatch_logs_kms_key_id must be a KMS key ARN.",
   });
-  return { retentionDays: retention.numberValue, kmsKeyArn: kms.stringValue };
+  return { retentionDays: retention.numberValue, kmsKeyArn: kms };
 }
 
 /**
@@ -116,6 +157,7 @@ export function handlerSettingsVariables(stack: ModuleStack): Record<string, str
 export function workspaceVariables(stack: ModuleStack): {
   create: IResolvable;
   bucketName: string;
+  bucketPrefix: string;
   prefix: string;
   expirationDays: number;
   kmsKeyArn: string;
@@ -126,11 +168,20 @@ export function workspaceVariables(stack: ModuleStack): {
     description:
       "Create an S3 bucket for files and kernel checkpoints that outlive an execution environment (encrypted, public access blocked, TLS only, versioned, generated outputs expiring). Sets MCP_WORKSPACE_BUCKET and MCP_WORKSPACE_PREFIX; with create_session_table (default), sessions are on too.",
   }).booleanValue;
-  const bucketName = stack.variable("workspace_bucket_name", {
-    type: "string",
-    default: "",
+  const bucketName = optionalString(stack, "workspace_bucket_name", {
     description:
       "Use this existing bucket as the workspace instead (the server gets access to workspace_prefix in it only).",
+  });
+  const bucketPrefix = stack.variable("workspace_bucket_prefix", {
+    type: "string",
+    default: null,
+    description: `Name prefix of a created workspace bucket: ${BUCKET_PREFIX_RULE}. null: the module's name, lowercased, "_" as "-", cut to 26 characters, + "-workspace-".`,
+    validation: [
+      rule(
+        `var.workspace_bucket_prefix == null ? true : ${bucketPrefixCondition("var.workspace_bucket_prefix")}`,
+        `workspace_bucket_prefix must be ${BUCKET_PREFIX_RULE}.`,
+      ),
+    ],
   }).stringValue;
   const prefix = stack.variable("workspace_prefix", {
     type: "string",
@@ -151,13 +202,13 @@ export function workspaceVariables(stack: ModuleStack): {
       "Generated outputs (workspace_prefix + outputs/, behind presigned links) in a created bucket expire after this many days; workspace files (files/) and session checkpoints (sessions/) never expire.",
     validation: [rule("var.workspace_expiration_days >= 1", "workspace_expiration_days must be at least 1.")],
   }).numberValue;
-  const kmsKeyArn = stack.variable("workspace_kms_key_arn", {
-    type: "string",
-    default: "",
+  const kmsKeyArn = optionalString(stack, "workspace_kms_key_arn", {
     description:
-      "KMS key ARN for the workspace bucket (created: encrypts it; existing: the key it uses, granted for decrypt and generate-data-key); SSE-S3 when empty.",
-  }).stringValue;
-  return { create, bucketName, prefix, expirationDays, kmsKeyArn };
+      "KMS key ARN for the workspace bucket (created: encrypts it; existing: the key it uses, granted for decrypt and generate-data-key); SSE-S3 when null.",
+    pattern: ARN_PATTERNS.kms,
+    message: "workspace_kms_key_arn must be a KMS key ARN.",
+  });
+  return { create, bucketName, bucketPrefix, prefix, expirationDays, kmsKeyArn };
 }
 
 /** The session table's inputs (sessions are on by default with a workspace bucket). */
@@ -175,59 +226,35 @@ export function sessionVariables(stack: ModuleStack): {
     description:
       "With a workspace bucket (created or given) and no session_table_name: create a DynamoDB table for session leases (on demand, TTL, encrypted, point-in-time recovery), so each caller's kernel is checkpointed under workspace_prefix + sessions/ and survives cold starts. Sets MCP_SESSION_TABLE.",
   }).booleanValue;
-  const tableName = stack.variable("session_table_name", {
-    type: "string",
-    default: "",
+  const tableName = optionalString(stack, "session_table_name", {
     description:
       "Use this existing DynamoDB table for session leases instead (this account and region; string partition key pk, TTL on expiresAt); the server may get, put, update and delete its items only.",
-    validation: [
-      rule(
-        'var.session_table_name == "" || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.session_table_name))',
-        "session_table_name must be a DynamoDB table name (3-255 letters, digits, _ . -).",
-      ),
-    ],
-  }).stringValue;
-  const kmsKeyArn = stack.variable("session_table_kms_key_arn", {
-    type: "string",
-    default: "",
+    pattern: "^[A-Za-z0-9_.-]{3,255}$",
+    message: "session_table_name must be a DynamoDB table name (3-255 letters, digits, _ . -).",
+  });
+  const kmsKeyArn = optionalString(stack, "session_table_kms_key_arn", {
     description:
-      "Customer managed KMS key ARN for the session table (created: encrypts it; existing: the key it uses, granted through DynamoDB only); the AWS managed key aws/dynamodb when empty.",
-    validation: [
-      rule(
-        'var.session_table_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:", var.session_table_kms_key_arn))',
-        "session_table_kms_key_arn must be a KMS key ARN.",
-      ),
-    ],
-  }).stringValue;
+      "Customer managed KMS key ARN for the session table (created: encrypts it; existing: the key it uses, granted through DynamoDB only); the AWS managed key aws/dynamodb when null.",
+    pattern: ARN_PATTERNS.kms,
+    message: "session_table_kms_key_arn must be a KMS key ARN.",
+  });
   const deletionProtection = stack.variable("session_table_deletion_protection_enabled", {
     type: "bool",
     default: true,
     description:
       "Deletion protection on a created session table. Set false (and apply) before destroying the module or switching to session_table_name.",
   }).booleanValue;
-  const checkpointKeySecretArn = stack.variable("checkpoint_key_secret_arn", {
-    type: "string",
-    default: "",
+  const checkpointKeySecretArn = optionalString(stack, "checkpoint_key_secret_arn", {
     description:
-      "With sessions on: ARN of an existing Secrets Manager secret whose SecretString is the key (32+ random characters) that signs kernel checkpoints, which are pickles and so code. Empty: a secret with a random 64-character key is created. Sets MCP_CHECKPOINT_KEY_SECRET_ARN; the server's role may read this secret only. Replacing the key makes existing checkpoints unrestorable (kernels start empty).",
-    validation: [
-      rule(
-        'var.checkpoint_key_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.checkpoint_key_secret_arn))',
-        "checkpoint_key_secret_arn must be a Secrets Manager secret ARN.",
-      ),
-    ],
-  }).stringValue;
-  const checkpointKeyKmsKeyArn = stack.variable("checkpoint_key_kms_key_arn", {
-    type: "string",
-    default: "",
+      "With sessions on: ARN of an existing Secrets Manager secret whose SecretString is the key (32+ random characters) that signs kernel checkpoints, which are pickles and so code. null: a secret with a random 64-character key is created (generated by an ephemeral resource and written write-only, so it is never in the plan or the state). Sets MCP_CHECKPOINT_KEY_SECRET_ARN; the server's role may read this secret only. Replacing the key makes existing checkpoints unrestorable (kernels start empty).",
+    pattern: ARN_PATTERNS.secretsmanager,
+    message: "checkpoint_key_secret_arn must be a Secrets Manager secret ARN.",
+  });
+  const checkpointKeyKmsKeyArn = optionalString(stack, "checkpoint_key_kms_key_arn", {
     description:
-      "Customer managed KMS key of the checkpoint key's secret (created: encrypts it; given: the key it uses, granted kms:Decrypt through Secrets Manager only); the AWS managed key aws/secretsmanager when empty.",
-    validation: [
-      rule(
-        'var.checkpoint_key_kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:", var.checkpoint_key_kms_key_arn))',
-        "checkpoint_key_kms_key_arn must be a KMS key ARN.",
-      ),
-    ],
-  }).stringValue;
+      "Customer managed KMS key of the checkpoint key's secret (created: encrypts it; given: the key it uses, granted kms:Decrypt through Secrets Manager only); the AWS managed key aws/secretsmanager when null.",
+    pattern: ARN_PATTERNS.kms,
+    message: "checkpoint_key_kms_key_arn must be a KMS key ARN.",
+  });
   return { create, tableName, kmsKeyArn, deletionProtection, checkpointKeySecretArn, checkpointKeyKmsKeyArn };
 }

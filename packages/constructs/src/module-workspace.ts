@@ -24,6 +24,7 @@ export function moduleWorkspace(stack: ModuleStack, props: ModuleWorkspaceProps)
     name: props.name,
     create: ws.create,
     bucketName: ws.bucketName,
+    bucketPrefix: ws.bucketPrefix,
     prefix: ws.prefix,
     expirationDays: ws.expirationDays,
     kmsKeyArn: ws.kmsKeyArn,

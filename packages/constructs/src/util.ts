@@ -129,26 +129,48 @@ export function assumeRoleDocument(
 export type Tags = Record<string, string> | { [key: string]: string };
 
 /**
+ * The role that inline policies go to. An IamRole is one; a function given an existing role passes
+ * `attach` (false: document the permissions, attach nothing to a role the caller owns) and
+ * `documents`, which collects every policy document so they can be offered as one.
+ */
+export interface RoleTarget {
+  readonly id: string;
+  /** Whether to put the policies on the role (default true). */
+  readonly attach?: Cond;
+  /** Receives the JSON of each policy document made for this role. */
+  readonly documents?: string[];
+}
+
+/**
  * An inline policy on `role`, present only when `cond` holds: one policy per optional feature, so
  * the role carries exactly what the enabled features need.
  */
 export function rolePolicy(
   scope: Construct,
   name: string,
-  role: { id: string },
+  role: RoleTarget,
   cond: Cond,
   statements: Statement[],
 ): IamRolePolicy | undefined {
-  return when(cond, (count) => {
-    const doc = policyDocument(scope, `${name}-policy`, statements);
-    if (count !== undefined) doc.count = count;
-    return new IamRolePolicy(scope, `${name}-role-policy`, {
-      count,
-      name,
-      role: role.id,
-      policy: count !== undefined ? ref(doc, "json") : doc.json,
-    });
+  const attach = role.attach ?? true;
+  const doc = when(cond, (count) => {
+    const d = policyDocument(scope, `${name}-policy`, statements);
+    if (count !== undefined) d.count = count;
+    return d;
   });
+  if (!doc) return undefined;
+  const json = doc.count !== undefined ? ref(doc, "json") : doc.json;
+  role.documents?.push(json);
+  return when(
+    and(cond, attach),
+    (count) => new IamRolePolicy(scope, `${name}-role-policy`, { count, name, role: role.id, policy: json }),
+  );
+}
+
+/** `x`, or "" when it is null: for templates and functions that refuse null (trimprefix, "${x}"). */
+export function orEmpty(value: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  return Token.asString(Fn.conditional(Op.eq(value, Token.nullValue()), "", value));
 }
 
 /**

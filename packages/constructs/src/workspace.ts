@@ -8,7 +8,7 @@
  * table and the one secret holding the checkpoint key, nothing else.
  */
 import { Construct } from "constructs";
-import { Fn, Token } from "cdktf";
+import { Fn, TerraformLocal, Token, type Precondition } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";
@@ -18,12 +18,31 @@ import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncrypt
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import type { AwsContext } from "./aws-context.js";
+import { bucketPrefixCondition, bucketPrefixProblem, BUCKET_PREFIX_RULE, defaultBucketPrefix } from "./bucket-prefix.js";
 import { McpSessionTable, type McpSessionOptions } from "./sessions.js";
-import { and, isSet, named, not, NULL, or, pick, ref, rolePolicy, when, type Cond } from "./util.js";
+import {
+  and,
+  isSet,
+  named,
+  not,
+  NULL,
+  or,
+  pick,
+  ref,
+  rolePolicy,
+  when,
+  type Cond,
+  type RoleTarget,
+} from "./util.js";
 
 export interface McpWorkspaceProps {
-  /** Name prefix of a created bucket. */
+  /** The module's name: a created bucket's name prefix derives from it (see bucket-prefix.ts). */
   readonly name: string;
+  /**
+   * Name prefix of a created bucket (at most 37 characters, what S3 accepts); unset or null:
+   * `<name, lowercased, cut to 26>-workspace-`.
+   */
+  readonly bucketPrefix?: string;
   /** Create a bucket (default false). */
   readonly create?: Cond;
   /** Name of an existing bucket to use instead. */
@@ -75,12 +94,14 @@ export class McpWorkspace extends Construct {
     const hasKms = isSet(props.kmsKeyArn);
     this.usesKms = and(this.enabled, hasKms);
 
+    const bucketPrefix = this.bucketPrefixOf(props);
     this.bucket = when(create, (count) => {
       const bucket = new S3Bucket(this, "bucket", {
         count,
-        bucketPrefix: `${props.name}-workspace-`,
+        bucketPrefix: bucketPrefix.value,
         forceDestroy: props.forceDestroy ?? false,
         tags: props.tags,
+        lifecycle: bucketPrefix.precondition ? { precondition: [bucketPrefix.precondition] } : undefined,
       });
       const id = ref(bucket, "id");
       new S3BucketPublicAccessBlock(this, "public-access", {
@@ -177,13 +198,39 @@ export class McpWorkspace extends Construct {
   }
 
   /**
+   * The created bucket's name prefix, checked against what S3 accepts: at synth time when it is a
+   * literal, else by a precondition on the bucket (a plan-time name or workspace_bucket_prefix).
+   */
+  private bucketPrefixOf(props: McpWorkspaceProps): { value: string; precondition?: Precondition } {
+    const given = props.bucketPrefix;
+    const value =
+      given === undefined
+        ? defaultBucketPrefix(props.name)
+        : pick(isSet(given), given, defaultBucketPrefix(props.name));
+    if (!Token.isUnresolved(value)) {
+      const problem = bucketPrefixProblem(value);
+      if (problem) throw new Error(`workspace bucket prefix "${value}" is ${problem}; it must be ${BUCKET_PREFIX_RULE}`);
+      return { value };
+    }
+    // A local, so that the condition names it (local.ws_bucket_prefix) rather than repeating it.
+    const local = new TerraformLocal(this, "bucket_prefix", value).asString;
+    return {
+      value: local,
+      precondition: {
+        condition: `\${${bucketPrefixCondition(local)}}`,
+        errorMessage: `The workspace bucket's name prefix (workspace_bucket_prefix, or the name lowercased and cut to 26 characters + "-workspace-") must be ${BUCKET_PREFIX_RULE}. Set workspace_bucket_prefix.`,
+      },
+    };
+  }
+
+  /**
    * Lets `role` get, put and delete objects in the handler's trees under the prefix (`files/` and
    * `outputs/`; `sessions/` with sessions on), list `files/` (and `sessions/`), and take leases in the
    * session table, and read the checkpoint key's secret; nothing else. One inline policy per feature:
    * `<name>` for the workspace, `<name>-sessions` for sessions, `<name>-checkpoint-key` for the key's
    * secret, `-kms` policies for customer managed keys.
    */
-  grant(scope: Construct, name: string, role: { id: string }): void {
+  grant(scope: Construct, name: string, role: RoleTarget): void {
     const bucketArn = `arn:${this.ctx.partition}:s3:::${this.bucketName}`;
     const tree = (t: keyof typeof WORKSPACE_TREES) => `${this.prefix}${WORKSPACE_TREES[t]}`;
     rolePolicy(scope, name, role, this.enabled, [

@@ -2,7 +2,7 @@
 # Entrypoint of the jupyter-mcp image.
 #
 #   (no argument) | lambda | <file>.<export>   Lambda mode: the AWS Lambda Runtime Interface Client
-#                                              (aws-lambda-ric) runs <file>.<export> from
+#                                              (aws-lambda-ric 4) runs <file>.<export> from
 #                                              $LAMBDA_TASK_ROOT (default lambda.handler, or $_HANDLER
 #                                              for `lambda`). Needs AWS_LAMBDA_RUNTIME_API (set by Lambda).
 #   server [args...]                           HTTP server mode (Fargate, a laptop): POST /mcp, GET /health
@@ -71,4 +71,6 @@ fi
 
 prepare_tmp
 cd "$TASK_ROOT"
-exec_node_sealed "$RUNTIME_DIR/node_modules/aws-lambda-ric/bin/index.mjs" "$handler"
+# aws-lambda-ric 4 reads the handler from $_HANDLER only (3.x took it from argv).
+export _HANDLER="$handler"
+exec_node_sealed "$RUNTIME_DIR/node_modules/aws-lambda-ric/index.mjs"

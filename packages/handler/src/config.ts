@@ -15,7 +15,7 @@ const seconds = (fallback: number) => z.coerce.number().positive().default(fallb
 const count = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const flag = z
   .enum(["", "0", "1", "true", "false", "yes", "no"], {
-    errorMap: () => ({ message: "expected one of 1, true, yes, 0, false, no" }),
+    error: "expected one of 1, true, yes, 0, false, no",
   })
   .default("")
   .transform((v) => v === "1" || v === "true" || v === "yes");
@@ -71,6 +71,9 @@ const schema = z.object({
   MCP_CHECKPOINT_KEY_SECRET_ARN: optionalText,
   MCP_CHECKPOINT_MAX_VARIABLE_BYTES: count(256 * 1024 * 1024),
   MCP_SESSION_LEASE_SECONDS: seconds(15),
+  MCP_PROGRESS_INTERVAL_SECONDS: seconds(5),
+  MCP_TASK_AFTER_SECONDS: seconds(20),
+  MCP_TASK_TTL_SECONDS: seconds(3600),
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -246,6 +249,23 @@ export const SETTINGS: readonly SettingDoc[] = [
       "How long a session lease outlives a silent holder (renewed while a call runs); a dead server's callers wait at most this.",
   },
   {
+    name: "MCP_PROGRESS_INTERVAL_SECONDS",
+    default: "5",
+    meaning:
+      "Seconds between progress notifications (latest output lines) while a cell runs, for clients that send a progressToken on a streaming exchange.",
+  },
+  {
+    name: "MCP_TASK_AFTER_SECONDS",
+    default: "20",
+    meaning:
+      "A Tasks-extension client's execute_code/execute_cell that runs longer (or past the call's budget) answers with a task to poll.",
+  },
+  {
+    name: "MCP_TASK_TTL_SECONDS",
+    default: "3600",
+    meaning: "How long a task's record (and result) stays readable after the task ends.",
+  },
+  {
     name: "MCP_SPARE_KERNELS",
     default: "1",
     meaning: "Kernels started ahead of need, so a new caller's first call does not wait for a launch.",
@@ -277,6 +297,9 @@ export interface Config {
   workspace: WorkspaceConfig;
   kernels: KernelLimits;
   sessions: SessionConfig | undefined;
+  progressIntervalSeconds: number;
+  taskAfterSeconds: number;
+  taskTtlSeconds: number;
 }
 
 /** Sessions are on when both a bucket and a session table are configured. */
@@ -367,6 +390,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     basePath: e.MCP_BASE_PATH,
     defaultTimeoutSeconds: e.MCP_DEFAULT_TIMEOUT_SECONDS,
     maxTimeoutSeconds: e.MCP_MAX_TIMEOUT_SECONDS,
+    progressIntervalSeconds: e.MCP_PROGRESS_INTERVAL_SECONDS,
+    taskAfterSeconds: e.MCP_TASK_AFTER_SECONDS,
+    taskTtlSeconds: e.MCP_TASK_TTL_SECONDS,
     limits: {
       maxOutputChars: e.MCP_MAX_OUTPUT_CHARS,
       maxImages: e.MCP_MAX_IMAGES,

@@ -6,6 +6,8 @@ import type { KernelPool } from "./kernel/pool.js";
 import type { Logger } from "./log.js";
 import type { SessionTurn } from "./sessions/coordinator.js";
 import { createSessionCoordinator } from "./sessions/create.js";
+import { createTaskStore } from "./tasks/create-store.js";
+import { TaskRunner } from "./tasks/task-runner.js";
 import { S3WorkspaceStore } from "./workspace/s3-sync.js";
 import { Workspace } from "./workspace/workspace.js";
 
@@ -95,10 +97,23 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     };
   };
 
+  // Task records go beside the session leases when there is a table (shared by every environment),
+  // else under the state root (shared by the processes of one machine).
+  const tasks = new TaskRunner({
+    store: createTaskStore({
+      ...(config.sessions ? { table: config.sessions.table } : {}),
+      ...(config.sessions?.dynamodbEndpoint ? { dynamodbEndpoint: config.sessions.dynamodbEndpoint } : {}),
+      stateRoot: config.stateRoot,
+    }),
+    ttlMs: config.taskTtlSeconds * 1000,
+    pollIntervalMs: 2_000,
+    log,
+  });
   const app = createApp({
     config: { ...config, authTokens },
     bindCaller,
     loopbackOnly: options.loopbackOnly ?? isLoopbackHost(config.host),
+    tasks,
     log,
   });
   // With one token (or none) there is one caller, known before anyone calls.

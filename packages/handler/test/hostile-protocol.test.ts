@@ -39,7 +39,7 @@ describe("invalid params are -32602 with a message that names the field", () => 
   test.each([
     [{ code: 5 }, /Invalid arguments for tool execute_code: "code" must be a string, not a number\./],
     [{}, /Invalid arguments for tool execute_code: "code" is required \(a string\)\./],
-    [{ code: "1", timeout: -1 }, /"timeout": number must be greater than 0/],
+    [{ code: "1", timeout: -1 }, /"timeout" must be greater than 0\./],
   ])("execute_code with %j, through the official SDK client", async (args, pattern) => {
     const failure = await client.callTool({ name: "execute_code", arguments: args }).then(
       () => undefined,

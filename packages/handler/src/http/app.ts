@@ -1,8 +1,9 @@
 import type { Config } from "../config.js";
 import type { KernelSession } from "../kernel/session.js";
-import { McpServerPool } from "../mcp/pool.js";
+import { afterBody, McpEndpoint } from "../mcp/endpoint.js";
+import type { TaskRunner } from "../tasks/task-runner.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
-import { tokenIdentity } from "../callers.js";
+import { callerKey, tokenIdentity } from "../callers.js";
 import { bearerCaller } from "./auth.js";
 import { BodyTooLargeError, readBody } from "./body.js";
 import { invalidJsonRpc } from "./jsonrpc.js";
@@ -13,7 +14,13 @@ import type { Workspace } from "../workspace/workspace.js";
 
 export type AppConfig = Pick<
   Config,
-  "limits" | "defaultTimeoutSeconds" | "maxTimeoutSeconds" | "maxBodyBytes" | "basePath"
+  | "limits"
+  | "defaultTimeoutSeconds"
+  | "maxTimeoutSeconds"
+  | "maxBodyBytes"
+  | "basePath"
+  | "progressIntervalSeconds"
+  | "taskAfterSeconds"
 > & {
   /** Bearer tokens by caller name; empty means no bearer auth (loopback, or the front door authenticates). */
   authTokens: ReadonlyMap<string, string>;
@@ -45,6 +52,8 @@ export interface AppOptions {
   bindCaller: (identity: string | undefined, intent: CallIntent) => Promise<BoundCaller>;
   /** Reject requests whose Host or Origin is not loopback (DNS rebinding); set when bound to loopback. */
   loopbackOnly: boolean;
+  /** Task records (Tasks extension); without it, long cells answer with an execution_id only. */
+  tasks?: TaskRunner;
   log?: Logger;
 }
 
@@ -57,6 +66,11 @@ export interface RequestContext {
    * principal), read from the event by the Lambda entry. Never from a header a client can set.
    */
   identity?: string;
+  /**
+   * The response reaches the client as it is written (the Node server; a Lambda invoked in
+   * response-streaming mode), so SSE progress is worth sending. Buffered exchanges answer JSON.
+   */
+  canStream?: boolean;
 }
 
 export type FetchHandler = (request: Request, context?: RequestContext) => Promise<Response>;
@@ -70,11 +84,19 @@ export class CallerUnavailableError extends Error {
 /** The product's centre: every entry (Lambda, HTTP server, tests) drives this one function. */
 export function createApp(options: AppOptions): FetchHandler {
   const { config } = options;
-  const pool = new McpServerPool({
-    limits: config.limits,
-    defaultTimeoutSeconds: config.defaultTimeoutSeconds,
-    maxTimeoutSeconds: config.maxTimeoutSeconds,
-  });
+  const endpoint = new McpEndpoint(
+    {
+      limits: config.limits,
+      defaultTimeoutSeconds: config.defaultTimeoutSeconds,
+      maxTimeoutSeconds: config.maxTimeoutSeconds,
+      progressIntervalSeconds: config.progressIntervalSeconds,
+      taskAfterMs: config.taskAfterSeconds * 1000,
+    },
+    {
+      ...(options.tasks ? { tasks: options.tasks } : {}),
+      onError: (error) => options.log?.warn("mcp request rejected", { error: error.message }),
+    },
+  );
 
   /** The caller's identity, or a 401 response. A bearer token, when configured, is always required. */
   const authenticate = (request: Request, context: RequestContext): { identity?: string } | Response => {
@@ -175,15 +197,20 @@ export function createApp(options: AppOptions): FetchHandler {
       options.log?.warn("caller unavailable", { error: (err as Error).message });
       return jsonRpcError(503, -32000, (err as Error).message, requestId(parsedBody) ?? null);
     }
+    let response: Response;
     try {
-      return await pool.handle(normalizeHeaders(request), parsedBody, {
+      response = await endpoint.handle(request, parsedBody, {
+        caller: callerKey(identity),
         session: bound.session,
         workspace: bound.workspace,
-        ...context,
+        canStream: context.canStream ?? false,
+        ...(context.budgetMs !== undefined ? { budgetMs: context.budgetMs } : {}),
       });
-    } finally {
+    } catch (err) {
       await bound.release();
+      throw err;
     }
+    return afterBody(response, () => bound.release());
   }
 }
 
@@ -209,18 +236,6 @@ function toolsCalled(body: unknown): string[] {
 function requestId(body: unknown): string | number | undefined {
   const id = (body as { id?: unknown } | null)?.id;
   return typeof id === "string" || typeof id === "number" ? id : undefined;
-}
-
-// Plain curl sends no Accept (or */*), and clients that only take JSON still deserve an answer: the
-// transport insists on both types, and we answer JSON anyway (enableJsonResponse).
-function normalizeHeaders(request: Request): Request {
-  const headers = new Headers(request.headers);
-  const accept = headers.get("accept") ?? "";
-  if (!accept.includes("text/event-stream") && (accept === "" || /\*\/\*|application\/json/.test(accept))) {
-    headers.set("accept", "application/json, text/event-stream");
-  }
-  if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  return new Request(request.url, { method: request.method, headers });
 }
 
 function routePath(pathname: string, basePath: string | undefined): string {

@@ -1,4 +1,8 @@
-import { JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { specTypeSchemas } from "@modelcontextprotocol/server";
+
+const JSONRPCMessageSchema = specTypeSchemas.JSONRPCMessage as unknown as {
+  safeParse(value: unknown): { success: boolean };
+};
 
 /** Why a body that is valid JSON is no JSON-RPC 2.0 message, and the id to answer with. */
 export interface InvalidRequest {

@@ -46,7 +46,7 @@ export async function startHttpServer(
   await runtime.warm();
   const listener = getRequestListener(async (request) => {
     const started = performance.now();
-    const response = await runtime.app(request);
+    const response = await runtime.app(request, { canStream: true });
     log.debug("request", {
       method: request.method,
       path: new URL(request.url).pathname,

@@ -63,6 +63,20 @@ export class Execution {
     clearTimeout(timer);
   }
 
+  /**
+   * The last lines of text output so far, for a progress message: at most `maxLines` lines and
+   * `maxChars` characters. Reads the capped collector, so streaming never exceeds the engine's bounds.
+   */
+  tail(maxLines = 5, maxChars = 1_000): string {
+    let text = "";
+    for (let i = this.collector.outputs.length - 1; i >= 0 && text.length < maxChars; i--) {
+      const output = this.collector.outputs[i]!;
+      if (output.type === "stream") text = output.text + text;
+    }
+    const lines = text.replace(/\n+$/, "").split("\n");
+    return lines.slice(-maxLines).join("\n").slice(-maxChars);
+  }
+
   private boundNotes(): string[] {
     const notes: string[] = [];
     const { droppedRich, droppedOutputs } = this.collector;

@@ -26,6 +26,22 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** Soft limit on how long this call waits: on expiry the call returns and the cell keeps running. */
   budgetMs?: number;
+  /** Called every `everyMs` while this call waits for the cell (progress notifications). */
+  progress?: ProgressListener;
+}
+
+export interface ProgressListener {
+  everyMs: number;
+  report(progress: ExecutionProgress): void;
+}
+
+export interface ExecutionProgress {
+  executionId: string;
+  elapsedMs: number;
+  /** Outputs so far (text streams, displays, errors). */
+  outputs: number;
+  /** The latest lines of text output (bounded). */
+  tail: string;
 }
 
 export interface KernelStatus {

@@ -4,6 +4,7 @@ import { KernelQueue } from "./queue.js";
 import { KernelLifecycle, type KernelState } from "./lifecycle.js";
 import { inspectVariableExpression, listVariablesExpression, type VariableSummary } from "./introspection.js";
 import { KernelHolder } from "./holder.js";
+import { startProgress } from "./progress.js";
 import type { ExecuteOptions, KernelSessionOptions, KernelStatus } from "./session-types.js";
 import { KernelGoneError, type ExecuteReply, type KernelChannel } from "./transport.js";
 import { bounded, errorMessage, TimeoutError } from "./wait.js";
@@ -110,7 +111,12 @@ export class KernelSession {
         execution.notes.push(`The kernel could not run this cell: ${errorMessage(err)}`);
         execution.finish("error");
       });
-    await execution.waitFor(options.budgetMs);
+    const ticker = options.progress ? startProgress(execution, options.progress) : undefined;
+    try {
+      await execution.waitFor(options.budgetMs);
+    } finally {
+      clearInterval(ticker);
+    }
     if (!execution.done) {
       const seconds = Math.round((options.budgetMs ?? 0) / 1000);
       execution.notes.push(
@@ -132,6 +138,35 @@ export class KernelSession {
     const result = execution.snapshot(true);
     if (execution.done) this.executions.delete(id);
     return result;
+  }
+
+  /**
+   * Waits for an execution to end (its hard timeout bounds the wait) and returns all of its output,
+   * not only the unread part. Undefined when this session no longer knows the id.
+   */
+  async awaitExecution(id: string): Promise<ExecutionResult | undefined> {
+    const execution = this.executions.get(id);
+    if (!execution) return undefined;
+    await execution.waitFor(undefined);
+    this.touch();
+    this.executions.delete(id);
+    return execution.snapshot(false);
+  }
+
+  /**
+   * Stops one execution: interrupts it when it runs, drops it when it still waits in the queue.
+   * False when it already ended or is unknown.
+   */
+  async cancelExecution(id: string, why: string): Promise<boolean> {
+    const execution = this.executions.get(id);
+    if (!execution || execution.done) return false;
+    if (this.current === execution) {
+      execution.notes.push(why);
+      return (await this.interrupt()).interrupted;
+    }
+    execution.notes.push(`${why}; it never ran.`);
+    execution.finish("error");
+    return true;
   }
 
   async interrupt(): Promise<{ interrupted: boolean; running: string | null }> {
@@ -187,6 +222,8 @@ export class KernelSession {
   }
 
   private async run(execution: Execution): Promise<void> {
+    // Cancelled while it waited in the queue (cancelExecution).
+    if (execution.done) return;
     const channel = await this.kernel.ensure();
     this.mutations += 1;
     execution.notes.push(...this.announcements.splice(0));

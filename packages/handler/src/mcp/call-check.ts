@@ -1,21 +1,15 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  CallToolRequestSchema,
-  InitializeRequestSchema,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+import { specTypeSchemas, type McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 
 /**
- * Invalid params, answered before the SDK sees the request. The SDK (1.32) turns a request whose
- * params fail its schema into -32603 Internal error with zod's raw issue dump, and tool arguments
- * that fail the tool's schema into a successful result with isError. Both are the caller's mistake:
- * JSON-RPC says -32602 Invalid params, with a message that says which field and what it must be.
+ * Invalid params, answered before the SDK sees the request. The SDK turns tool arguments that fail
+ * the tool's schema into a successful result with isError, and its own request-schema messages are
+ * zod's raw issue dump. Both are the caller's mistake: JSON-RPC says -32602 Invalid params, with a
+ * message that says which field and what it must be.
  */
 export const INVALID_PARAMS = -32602;
 
-/** Anything zod-shaped: our tool schemas are zod 3, the SDK's request schemas zod 4. */
+/** Anything zod-shaped: our tool schemas and the SDK's request schemas. */
 interface Schema {
   safeParse(value: unknown): { success: boolean; error?: { issues: Issue[] } };
 }
@@ -24,15 +18,19 @@ interface Issue {
   path: PropertyKey[];
   message: string;
   expected?: unknown;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  origin?: string;
   options?: unknown[];
   values?: unknown[];
 }
 
 const REQUEST_SCHEMAS: Record<string, Schema> = {
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-  "tools/list": ListToolsRequestSchema,
-  "tools/call": CallToolRequestSchema,
+  initialize: specTypeSchemas.InitializeRequest as unknown as Schema,
+  ping: specTypeSchemas.PingRequest as unknown as Schema,
+  "tools/list": specTypeSchemas.ListToolsRequest as unknown as Schema,
+  "tools/call": specTypeSchemas.CallToolRequest as unknown as Schema,
 };
 
 const toolSchemas = new WeakMap<McpServer, Map<string, Schema>>();
@@ -111,6 +109,11 @@ function describeIssue(issue: Issue, root: unknown): string {
   }
   if ((issue.code === "invalid_enum_value" || issue.code === "invalid_value") && choices) {
     return `${field} must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`;
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
+    const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+    const side = issue.code === "too_small" ? "greater" : "less";
+    return `${field} must be ${side} than ${issue.inclusive ? "or equal to " : ""}${String(bound)}`;
   }
   // Bounds and the rest: zod's own phrase ("Number must be greater than 0") reads fine after the field.
   return `${field}: ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;

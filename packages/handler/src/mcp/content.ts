@@ -1,4 +1,4 @@
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { OutputLimits } from "../config.js";
 import type { ExecutionResult } from "../kernel/execution.js";

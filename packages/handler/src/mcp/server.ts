@@ -1,4 +1,6 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
+import { registerTaskMethods } from "../tasks/task-methods.js";
+import { TASKS_EXTENSION, type TaskRunner } from "../tasks/task-runner.js";
 import { recordToolSchemas } from "./call-check.js";
 import type { ToolContext } from "./tools/context.js";
 import { registerExecuteCode } from "./tools/execute-code.js";
@@ -32,14 +34,32 @@ create_notebook, read_notebook and the cell tools (read_cell, insert_cell, overw
 delete_cell, execute_cell) take paths relative to it. install_package pip-installs a package for the
 kernel. Outputs too large for a response come back as resource_link URLs when S3 is configured.`;
 
+/** What one request's server needs beyond the tool context. */
+export interface ServerSetup {
+  era: "legacy" | "modern";
+  /** This process's task runner and the caller the request authenticated as (Tasks extension). */
+  tasks?: { runner: TaskRunner; caller: string };
+}
+
+/** Tools and templates do not change while the server runs: clients may cache the lists briefly. */
+const LIST_CACHE = { ttlMs: 300_000, cacheScope: "private" as const };
+
 /**
- * Builds the MCP server with every tool. Tools read `ctx` when called, so the pool (pool.ts) can
- * point a reused server at each request's budget and workspace.
+ * Builds the MCP server for one request, with every tool. Tools read `ctx` when called; the tool
+ * context belongs to this request (its caller's kernel and files, its budget).
  */
-export function createMcpServer(ctx: ToolContext): McpServer {
+export function createMcpServer(ctx: ToolContext, setup: ServerSetup = { era: "legacy" }): McpServer {
+  const tasks = setup.era === "modern" ? setup.tasks : undefined;
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { tools: {} } },
+    {
+      instructions: INSTRUCTIONS,
+      capabilities: {
+        tools: {},
+        ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+      },
+      cacheHints: { "tools/list": LIST_CACHE, "resources/templates/list": LIST_CACHE },
+    },
   );
   recordToolSchemas(server);
   registerExecuteCode(server, ctx);
@@ -58,5 +78,6 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   registerOverwriteCellSource(server, ctx);
   registerDeleteCell(server, ctx);
   registerExecuteCell(server, ctx);
+  if (tasks) registerTaskMethods(server, tasks.runner, tasks.caller);
   return server;
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
 import { lstat } from "node:fs/promises";
 import type { ExecutionResult } from "../kernel/execution.js";
 import { NotebookFormatError, parseNotebook, serializeNotebook, type Notebook } from "./notebook.js";

@@ -153,6 +153,40 @@ export class Workspace {
   }
 
   /**
+   * A file's bytes, at most `maxBytes` of them, with readText's confinement. O_NONBLOCK too: a FIFO
+   * swapped in after the lstat would otherwise hang the open. The size is checked again on the open
+   * handle, so a file that grew in between still cannot pass the cap.
+   */
+  async readBytes(input: string, maxBytes: number): Promise<{ path: ResolvedPath; bytes: Buffer; size: number }> {
+    const resolved = await this.resolve(input);
+    const info = await lstat(resolved.absolute).catch(() => undefined);
+    if (!info) throw new FileNotFoundError(`${resolved.relative || input} does not exist in the workspace.`);
+    if (!info.isFile()) throw new WorkspacePathError(`${resolved.relative} is not a regular file.`);
+    if (info.size > maxBytes) throw new FileTooLargeError(resolved, info.size, maxBytes);
+    const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+    const handle = await onPath(resolved.relative, () => open(resolved.absolute, flags));
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile()) throw new WorkspacePathError(`${resolved.relative} is not a regular file.`);
+      if (opened.size > maxBytes) throw new FileTooLargeError(resolved, opened.size, maxBytes);
+      // One spare byte tells a file still being written (it grew while we read) from a complete one.
+      const buffer = Buffer.alloc(opened.size + 1);
+      let filled = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === buffer.length) {
+          throw new WorkspacePathError(`${resolved.relative} grew while it was read; try again.`);
+        }
+      }
+      return { path: resolved, bytes: buffer.subarray(0, filled), size: filled };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
    * Writes a file without following a symlink at its name; creates missing parent directories. The
    * text goes to a hidden temporary file beside the target, is fsynced, and is renamed over the
    * target: readers, S3 sync and a writer killed mid-way see the old file or the new one, never a
@@ -248,6 +282,11 @@ export interface FileEntry {
   type: "file" | "directory" | "symlink" | "other";
   size: number | null;
   modified: string;
+}
+
+/** A path that names nothing in the workspace (a WorkspacePathError, so the tools treat it alike). */
+export class FileNotFoundError extends WorkspacePathError {
+  override name = "FileNotFoundError";
 }
 
 export class FileTooLargeError extends Error {

@@ -1,7 +1,8 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { executionOutputShape, executionToToolResult } from "../content.js";
 import { linkDroppedImages } from "../../workspace/tool-support.js";
+import { runCell } from "../long-run.js";
 import type { ToolContext } from "./context.js";
 
 // Built once: a fresh McpServer is made per request, and rebuilding schemas each time is measurable.
@@ -34,25 +35,12 @@ export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
       outputSchema: executionOutputShape,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async ({ code, timeout }) => {
-      const seconds = timeout === undefined ? undefined : Math.min(timeout, ctx.maxTimeoutSeconds);
-      // Without a caller timeout, a bounded request waits for its budget instead of a hard default limit.
-      const timeoutSeconds = seconds ?? (ctx.budgetMs === undefined ? ctx.defaultTimeoutSeconds : undefined);
-      const result = await ctx.session.execute(code, {
-        ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
-        ...(ctx.budgetMs !== undefined ? { budgetMs: ctx.budgetMs } : {}),
-      });
-      if (timeout !== undefined && seconds !== timeout) {
-        result.notes.unshift(
-          `timeout ${timeout} s was clamped to the maximum of ${ctx.maxTimeoutSeconds} s.`,
-        );
-      }
-      return linkDroppedImages(
-        executionToToolResult(result, ctx.limits),
-        result,
-        ctx.workspace,
-        "execute-code",
-      );
-    },
+    async ({ code, timeout }, request) =>
+      runCell(ctx, request, {
+        code,
+        timeout,
+        finish: (result) =>
+          linkDroppedImages(executionToToolResult(result, ctx.limits), result, ctx.workspace, "execute-code"),
+      }),
   );
 }

@@ -1,4 +1,4 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { errorResult, executionOutputShape, executionToToolResult } from "../content.js";
 import { linkDroppedImages } from "../../workspace/tool-support.js";

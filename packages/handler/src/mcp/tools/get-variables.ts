@@ -1,4 +1,4 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { errorResult, jsonResult } from "../content.js";
 import type { ToolContext } from "./context.js";
 

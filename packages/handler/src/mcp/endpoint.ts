@@ -1,0 +1,178 @@
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
+  type McpHttpHandler,
+  type McpServer,
+} from "@modelcontextprotocol/server";
+import type { KernelSession } from "../kernel/session.js";
+import type { TaskRunner } from "../tasks/task-runner.js";
+import type { Workspace } from "../workspace/workspace.js";
+import { invalidParamsResponse } from "./call-check.js";
+import { createMcpServer } from "./server.js";
+import type { ToolContext } from "./tools/context.js";
+
+export type BaseToolContext = Omit<ToolContext, "budgetMs" | "session" | "workspace" | "canStream" | "tasks">;
+
+/** The caller's own kernel and files, and what the exchange allows, for one request. */
+export interface EndpointRequest {
+  /** The caller's key (default, a token name, id-<hash>): task records are kept per caller. */
+  caller: string;
+  session: KernelSession;
+  workspace: Workspace;
+  budgetMs?: number;
+  /** The response can stream (SSE): progress notifications are possible. */
+  canStream: boolean;
+}
+
+export interface EndpointOptions {
+  /** Task records and the tasks that run here; without it no task is ever created. */
+  tasks?: TaskRunner;
+  onError?: (error: Error) => void;
+}
+
+const REQUEST_KEY = "jupyterMcpRequest";
+
+/**
+ * Both protocol eras on one endpoint. 2026-07-28 requests (per-request `_meta`, no initialize) go to
+ * the SDK's modern handler, which validates the Mcp-Method/Mcp-Name headers, answers
+ * server/discover and adds caching hints. 2025-era requests (initialize, plain curl) are served
+ * statelessly here as before: JSON answers, SSE only when the client asked for progress and the
+ * exchange can stream. Every request gets a server built for it (measured cheap with v2: see the
+ * bench), around its own caller's tool context.
+ */
+export class McpEndpoint {
+  private readonly modern: McpHttpHandler;
+
+  constructor(
+    private readonly base: BaseToolContext,
+    private readonly options: EndpointOptions = {},
+  ) {
+    this.modern = createMcpHandler(
+      ({ authInfo }) => this.serverFor(requestOf(authInfo), "modern"),
+      { legacy: "reject", responseMode: "auto", ...(options.onError ? { onerror: options.onError } : {}) },
+    );
+  }
+
+  async handle(request: Request, parsedBody: unknown, perRequest: EndpointRequest): Promise<Response> {
+    if (await isLegacyRequest(request, parsedBody)) return this.legacy(request, parsedBody, perRequest);
+    // The SDK never reads auth from headers: the caller travels as pass-through auth info.
+    const authInfo: AuthInfo = {
+      token: "",
+      clientId: perRequest.caller,
+      scopes: [],
+      extra: { [REQUEST_KEY]: perRequest },
+    };
+    return this.modern.fetch(request, { parsedBody, authInfo });
+  }
+
+  close(): Promise<void> {
+    return this.modern.close();
+  }
+
+  private serverFor(perRequest: EndpointRequest, era: "legacy" | "modern"): McpServer {
+    const ctx: ToolContext = {
+      ...this.base,
+      session: perRequest.session,
+      workspace: perRequest.workspace,
+      canStream: perRequest.canStream,
+      ...(perRequest.budgetMs !== undefined ? { budgetMs: perRequest.budgetMs } : {}),
+    };
+    const runner = this.options.tasks;
+    if (runner && era === "modern") ctx.tasks = runner.forCaller(perRequest.caller);
+    return createMcpServer(ctx, {
+      era,
+      ...(runner ? { tasks: { runner, caller: perRequest.caller } } : {}),
+    });
+  }
+
+  private async legacy(request: Request, parsedBody: unknown, perRequest: EndpointRequest): Promise<Response> {
+    const server = this.serverFor(perRequest, "legacy");
+    // Bad params get -32602 naming the field, not an isError result (call-check.ts).
+    const invalid = invalidParamsResponse(parsedBody, server);
+    if (invalid) return invalid;
+    const stream = perRequest.canStream && asksForProgress(parsedBody) && acceptsEventStream(request);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !stream,
+    });
+    const teardown = async () => {
+      await transport.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+    };
+    await server.connect(transport);
+    let response: Response;
+    try {
+      response = await transport.handleRequest(normalizeHeaders(request), { parsedBody });
+    } catch (err) {
+      await teardown();
+      throw err;
+    }
+    return afterBody(response, teardown);
+  }
+}
+
+function requestOf(authInfo: AuthInfo | undefined): EndpointRequest {
+  const perRequest = authInfo?.extra?.[REQUEST_KEY] as EndpointRequest | undefined;
+  if (!perRequest) throw new Error("the MCP endpoint was called without its per-request context");
+  return perRequest;
+}
+
+/**
+ * Runs `done` once the response body has been read to its end (or dropped): before a JSON body is
+ * handed back, after the last event of an SSE stream and before the stream closes. The caller's
+ * lease and files are released there, so a streamed cell is checkpointed when it has ended.
+ */
+export async function afterBody(response: Response, done: () => Promise<void>): Promise<Response> {
+  if (response.body === null || !/text\/event-stream/i.test(response.headers.get("content-type") ?? "")) {
+    await done();
+    return response;
+  }
+  let finished: Promise<void> | undefined;
+  const finish = () => (finished ??= done().catch(() => undefined));
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read();
+        if (end) {
+          await finish();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        await finish();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      await finish();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function asksForProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => {
+    const token = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken;
+    return typeof token === "string" || typeof token === "number";
+  });
+}
+
+function acceptsEventStream(request: Request): boolean {
+  return /text\/event-stream/i.test(request.headers.get("accept") ?? "");
+}
+
+// Plain curl sends no Accept (or */*), and clients that only take JSON still deserve an answer: the
+// transport insists on both types, and we answer JSON anyway (enableJsonResponse).
+function normalizeHeaders(request: Request): Request {
+  const headers = new Headers(request.headers);
+  const accept = headers.get("accept") ?? "";
+  if (!accept.includes("text/event-stream") && (accept === "" || /\*\/\*|application\/json/.test(accept))) {
+    headers.set("accept", "application/json, text/event-stream");
+  }
+  if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  return new Request(request.url, { method: request.method, headers });
+}
