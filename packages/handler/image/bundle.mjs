@@ -61,8 +61,8 @@ const result = await build({
   splitting: true,
   format: "esm",
   platform: "node",
-  target: "node20",
-  // Lambda and Debian trixie both run node 20; node: built-ins stay external by platform.
+  // The image runs Node 24 (scripts/ensure-node.sh pins it); node: built-ins stay external by platform.
+  target: "node24",
   // ws's optional native speed-ups are absent on purpose (it falls back to JS).
   external: ["bufferutil", "utf-8-validate", ...NATIVE],
   // Some bundled CommonJS code calls require() on built-ins; give ESM output a real require.
