@@ -8,7 +8,11 @@
  * - Tasks get no public IP and admit traffic from the ALB's security group only, on the container
  *   port; their egress is HTTPS (ECR, Secrets Manager, CloudWatch Logs; or use VPC endpoints).
  * - ALB: drops invalid header fields, long idle timeout (kernel calls may run for minutes), HTTPS
- *   when a certificate is given (HTTP then redirects), plain HTTP otherwise (see the README warning).
+ *   when a certificate is given (HTTP then redirects), plain HTTP otherwise (see fargate-alb.ts).
+ * - No ECS init process (`initProcessEnabled`): the image's entrypoint already runs tini as PID 1,
+ *   and ECS's init would hold the container's environment, MCP_AUTH_TOKEN and the credentials URI
+ *   included, in its /proc/1/environ, readable by the kernel's code.
+ * - CPU and memory are checked as a pair (fargate-sizes.ts).
  */
 import { Construct } from "constructs";
 import { Fn, TerraformCount, TerraformLocal, Token } from "cdktf";
@@ -19,19 +23,19 @@ import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster/index.js";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service/index.js";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
-import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
-import { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
-import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js";
+import type { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
+import type { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
+import type { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
+import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 import type { AuthToken } from "./auth-token.js";
 import type { McpWorkspace } from "./workspace.js";
 import type { AwsContext } from "./aws-context.js";
+import { CONTAINER_PORT, fargateAlb } from "./fargate-alb.js";
+import { FARGATE_PAIRS_DOC, fargateMemoryFor } from "./fargate-sizes.js";
 import { settingsEnvironment, type McpSettings } from "./function.js";
 import { assumeRoleDocument, isSet, named, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
 
-export const CONTAINER_PORT = 8080;
+export { CONTAINER_PORT };
 
 export interface McpFargateProps {
   readonly name: string;
@@ -46,8 +50,12 @@ export interface McpFargateProps {
   /** Subnets for the ALB (public ones for an internet-facing ALB). */
   readonly albSubnetIds: string[];
   readonly internal?: Cond;
-  /** ACM certificate ARN: HTTPS listener on 443 and HTTP→HTTPS redirect. */
+  /** ACM certificate ARN: HTTPS listener on 443 and HTTP→HTTPS redirect (needs `domainName`). */
   readonly certificateArn?: string;
+  /** The name clients call, the certificate's (e.g. mcp.example.com); the ALB's DNS name when unset. */
+  readonly domainName?: string;
+  /** Route 53 hosted zone in which to create an alias record for `domainName`; none when unset. */
+  readonly route53ZoneId?: string;
   readonly sslPolicy?: string;
   /** Who may reach the ALB listeners. */
   readonly albIngressCidrBlocks?: string[];
@@ -86,7 +94,7 @@ export class McpFargate extends Construct {
   readonly httpsListener?: LbListener;
   readonly httpRedirectListener?: LbListener;
   readonly httpForwardListener?: LbListener;
-  /** https://<alb dns> with a certificate, else http://<alb dns>. */
+  /** https://<domain> with a certificate, else http://<domain or ALB DNS name>. */
   readonly url: string;
 
   constructor(scope: Construct, id: string, props: McpFargateProps) {
@@ -203,7 +211,6 @@ export class McpFargate extends Construct {
         pick(token.usesSsm, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.ssmParameterArn }], []),
       ),
       mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-      linuxParameters: { initProcessEnabled: true },
       logConfiguration: {
         logDriver: "awslogs",
         options: {
@@ -214,153 +221,36 @@ export class McpFargate extends Construct {
       },
     };
 
+    const cpu = props.cpu ?? 1024;
+    const memory = props.memory ?? 4096;
+    if (!Token.isUnresolved(cpu) && !Token.isUnresolved(memory) && !fargateMemoryFor(cpu).includes(memory)) {
+      throw new Error(`Fargate does not run ${cpu} CPU with ${memory} MiB; it takes ${FARGATE_PAIRS_DOC}`);
+    }
+    const preconditions = token.preconditions();
     this.taskDefinition = new EcsTaskDefinition(this, "task", {
       family: props.name,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
-      cpu: Token.asString(props.cpu ?? 1024),
-      memory: Token.asString(props.memory ?? 4096),
+      cpu: Token.asString(cpu),
+      memory: Token.asString(memory),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: props.cpuArchitecture ?? "ARM64" },
       executionRoleArn: this.executionRole.arn,
       taskRoleArn: this.taskRole.arn,
       volume: [{ name: "tmp" }],
       containerDefinitions: Fn.jsonencode([container]),
       tags,
+      lifecycle: preconditions.length > 0 ? { precondition: preconditions } : undefined,
     });
 
-    // Security groups: the ALB admits its listener ports from the given CIDRs and may only reach
-    // the tasks; the tasks admit the ALB only.
-    this.albSecurityGroup = new SecurityGroup(this, "alb-sg", {
-      name: `${props.name}-alb`,
-      description: "Jupyter MCP ALB: listener ports in, container port out to the tasks",
-      vpcId: props.vpcId,
-      tags,
-    });
-    this.taskSecurityGroup = new SecurityGroup(this, "task-sg", {
-      name: `${props.name}-tasks`,
-      description: "Jupyter MCP tasks: the ALB in, HTTPS out",
-      vpcId: props.vpcId,
-      tags,
-    });
-    const cidrs = props.albIngressCidrBlocks ?? ["0.0.0.0/0"];
-    const listenerPorts: [string, number, Cond][] = [
-      ["http", 80, true],
-      ["https", 443, hasCert],
-    ];
-    for (const [label, port, cond] of listenerPorts) {
-      if (cond === false) continue;
-      const count = TerraformCount.of(Token.asNumber(pick(cond, Fn.lengthOf(cidrs), 0)));
-      new VpcSecurityGroupIngressRule(this, `alb-in-${label}`, {
-        count,
-        securityGroupId: this.albSecurityGroup.id,
-        description: `Listener port ${port}`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: Fn.element(cidrs, Token.asNumber(count.index)),
-        tags,
-      });
-    }
-    new VpcSecurityGroupEgressRule(this, "alb-out-tasks", {
-      securityGroupId: this.albSecurityGroup.id,
-      description: "To the tasks' container port",
-      ipProtocol: "tcp",
-      fromPort: CONTAINER_PORT,
-      toPort: CONTAINER_PORT,
-      referencedSecurityGroupId: this.taskSecurityGroup.id,
-      tags,
-    });
-    new VpcSecurityGroupIngressRule(this, "task-in-alb", {
-      securityGroupId: this.taskSecurityGroup.id,
-      description: "From the ALB only",
-      ipProtocol: "tcp",
-      fromPort: CONTAINER_PORT,
-      toPort: CONTAINER_PORT,
-      referencedSecurityGroupId: this.albSecurityGroup.id,
-      tags,
-    });
-    new VpcSecurityGroupEgressRule(this, "task-out-https", {
-      securityGroupId: this.taskSecurityGroup.id,
-      description: "HTTPS to AWS APIs (ECR, Secrets Manager, CloudWatch Logs)",
-      ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: "0.0.0.0/0",
-      tags,
-    });
-
-    this.alb = new Lb(this, "alb", {
-      name: props.name,
-      loadBalancerType: "application",
-      internal: props.internal ?? false,
-      subnets: props.albSubnetIds,
-      securityGroups: [this.albSecurityGroup.id],
-      dropInvalidHeaderFields: true,
-      idleTimeout: props.idleTimeout ?? 900,
-      tags,
-    });
-
-    this.targetGroup = new LbTargetGroup(this, "tg", {
-      name: props.name,
-      port: CONTAINER_PORT,
-      protocol: "HTTP",
-      targetType: "ip",
-      vpcId: props.vpcId,
-      deregistrationDelay: "30",
-      healthCheck: {
-        enabled: true,
-        path: "/health",
-        matcher: "200",
-        interval: 15,
-        healthyThreshold: 2,
-        unhealthyThreshold: 3,
-      },
-      tags,
-    });
-
-    this.httpsListener = when(
-      hasCert,
-      (count) =>
-        new LbListener(this, "https", {
-          count,
-          loadBalancerArn: this.alb.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy: props.sslPolicy ?? "ELBSecurityPolicy-TLS13-1-2-2021-06",
-          certificateArn: props.certificateArn,
-          defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-          tags,
-        }),
-    );
-    // HTTP: redirects to HTTPS when there is a certificate, else forwards (see the README warning).
-    // Two conditional listeners, because a nested block cannot be chosen by an expression.
-    this.httpRedirectListener = when(
-      hasCert,
-      (count) =>
-        new LbListener(this, "http-redirect", {
-          count,
-          loadBalancerArn: this.alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultAction: [
-            { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
-          ],
-          tags,
-        }),
-    );
-    this.httpForwardListener = when(
-      not(hasCert),
-      (count) =>
-        new LbListener(this, "http", {
-          count,
-          loadBalancerArn: this.alb.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultAction: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
-          tags,
-        }),
-    );
-    this.url = pick(hasCert, `https://${this.alb.dnsName}`, `http://${this.alb.dnsName}`);
+    const lb = fargateAlb(this, { ...props, hasCertificate: hasCert });
+    this.albSecurityGroup = lb.albSecurityGroup;
+    this.taskSecurityGroup = lb.taskSecurityGroup;
+    this.alb = lb.alb;
+    this.targetGroup = lb.targetGroup;
+    this.httpsListener = lb.httpsListener;
+    this.httpRedirectListener = lb.httpRedirectListener;
+    this.httpForwardListener = lb.httpForwardListener;
+    this.url = lb.url;
 
     const minCapacity = props.minCapacity ?? 1;
     this.service = new EcsService(this, "service", {

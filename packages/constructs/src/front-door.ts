@@ -11,17 +11,19 @@
  * `GET /health` is always open: it tells nothing but "up", and load balancers and uptime checks use it.
  */
 import { Construct } from "constructs";
-import { Fn, Op, Token } from "cdktf";
+import { Fn, Op, Token, type IResolvable } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer/index.js";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration/index.js";
 import { Apigatewayv2Route } from "@cdktf/provider-aws/lib/apigatewayv2-route/index.js";
 import { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage/index.js";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
-import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
+import type { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { McpFunction } from "./function.js";
-import { and, eq, NULL, pick, ref, when, type Cond } from "./util.js";
+import { functionUrl } from "./function-url.js";
+import { baseUrl, httpApiCors, httpApiDomain, type HttpApiCors, type HttpApiDomainOptions } from "./front-door-domain.js";
+import { eq, NULL, pick, ref, when, type Cond } from "./util.js";
 
 /** Routes sent to the function. GET/DELETE /mcp exist so the handler can answer 405 itself. */
 export const MCP_ROUTES = ["POST /mcp", "GET /mcp", "DELETE /mcp", "POST /"] as const;
@@ -45,6 +47,12 @@ export interface McpHttpApiProps {
   readonly createFunctionUrl?: Cond;
   /** "AWS_IAM" (default) or "NONE" (only with auth "token": the function checks the token). */
   readonly functionUrlAuthType?: string;
+  /** With AWS_IAM: account ids or IAM ARNs admitted by the URL's resource policy (see function-url.ts). */
+  readonly functionUrlAllowedPrincipals?: string[];
+  /** A custom domain for the API (see front-door-domain.ts). */
+  readonly domain?: HttpApiDomainOptions;
+  /** CORS: a literal object, or a plan-time object-or-null. */
+  readonly cors?: HttpApiCors | IResolvable;
   readonly tags?: Record<string, string>;
 }
 
@@ -55,8 +63,10 @@ export class McpHttpApi extends Construct {
   readonly routes: Apigatewayv2Route[] = [];
   readonly authorizer?: Apigatewayv2Authorizer;
   readonly functionUrl?: LambdaFunctionUrl;
-  /** The API's URL (the `$default` stage's invoke URL). */
+  /** The API's URL: https://<domain> with a custom domain, else the `$default` stage's invoke URL. */
   readonly url: string;
+  /** Whether a custom domain is in use, and its URL. */
+  readonly domain: { enabled: Cond; url: string };
   /** The function URL, or null. */
   readonly functionUrlValue: string;
 
@@ -77,6 +87,7 @@ export class McpHttpApi extends Construct {
       protocolType: "HTTP",
       tags,
     });
+    httpApiCors(this.api, props.cors);
 
     const integration = new Apigatewayv2Integration(this, "integration", {
       apiId: this.api.id,
@@ -163,7 +174,8 @@ export class McpHttpApi extends Construct {
       },
       tags,
     });
-    this.url = this.stage.invokeUrl;
+    this.domain = httpApiDomain(this, this.api, this.stage, props.domain ?? {}, tags);
+    this.url = baseUrl(this.domain, this.stage.invokeUrl);
 
     new LambdaPermission(this, "invoke-from-api", {
       statementId: "AllowHttpApiInvoke",
@@ -174,66 +186,15 @@ export class McpHttpApi extends Construct {
       sourceArn: `${this.api.executionArn}/*/*`,
     });
 
-    const urlAuth = props.functionUrlAuthType ?? "AWS_IAM";
-    const createUrl = props.createFunctionUrl ?? false;
-    if (!Token.isUnresolved(urlAuth) && !Token.isUnresolved(authType)) {
-      if (createUrl === true && urlAuth === "NONE" && authType !== "token") {
-        throw new Error('functionUrlAuthType "NONE" is only allowed with authType "token"');
-      }
-    }
-    this.functionUrl = when(
-      createUrl,
-      (count) =>
-        new LambdaFunctionUrl(this, "url", {
-          count,
-          functionName: fn.function.functionName,
-          qualifier: fn.alias.name,
-          authorizationType: urlAuth,
-          invokeMode: "BUFFERED",
-          lifecycle:
-            Token.isUnresolved(urlAuth) || Token.isUnresolved(authType)
-              ? {
-                  precondition: [
-                    {
-                      condition: Op.or(Op.eq(authType, "token"), Op.eq(urlAuth, "AWS_IAM")),
-                      errorMessage:
-                        'A function URL with authorization "NONE" bypasses the gateway: use it only with auth_type "token" (the function checks the token).',
-                    },
-                  ],
-                }
-              : undefined,
-        }),
-    );
-    this.functionUrlValue = this.functionUrl ? ref(this.functionUrl, "function_url") : NULL;
-    // A public URL needs two statements since October 2025: InvokeFunctionUrl (auth type NONE) and
-    // InvokeFunction limited to calls that come through the URL (invoked_via_function_url, AWS
-    // provider >= 6.29; the prebuilt bindings predate it, hence the override).
-    const publicUrl = and(createUrl, eq(urlAuth, "NONE"));
-    when(
-      publicUrl,
-      (count) =>
-        new LambdaPermission(this, "invoke-from-url", {
-          count,
-          statementId: "AllowPublicFunctionUrl",
-          action: "lambda:InvokeFunctionUrl",
-          functionName: fn.function.functionName,
-          qualifier: fn.alias.name,
-          principal: "*",
-          functionUrlAuthType: "NONE",
-        }),
-    );
-    when(publicUrl, (count) => {
-      const p = new LambdaPermission(this, "invoke-via-url", {
-        count,
-        statementId: "AllowPublicFunctionUrlInvoke",
-        action: "lambda:InvokeFunction",
-        functionName: fn.function.functionName,
-        qualifier: fn.alias.name,
-        principal: "*",
-      });
-      p.addOverride("invoked_via_function_url", true);
-      return p;
+    const url = functionUrl(this, {
+      fn,
+      authType,
+      create: props.createFunctionUrl ?? false,
+      authorizationType: props.functionUrlAuthType,
+      allowedPrincipals: props.functionUrlAllowedPrincipals,
     });
+    this.functionUrl = url.url;
+    this.functionUrlValue = url.value;
   }
 }
 

@@ -1,18 +1,24 @@
 /**
  * The Lambda function: container image, its own log group with retention, a role that may write to
- * that log group and read exactly the token source it is given, an alias `live` that the front door,
- * the function URL and the keep-warm schedule all target, and optional provisioned concurrency.
+ * that log group and read exactly the token source it is given (or an existing role, see
+ * function-role.ts), an alias `live` that the front door, the function URL and the keep-warm
+ * schedule all target, and optional provisioned concurrency. Optional inputs named as
+ * terraform-aws-modules/lambda names them: a VPC, a KMS key for the environment, X-Ray tracing,
+ * logging levels.
  */
 import { Construct } from "constructs";
-import { Fn, Op, Token } from "cdktf";
+import { Fn, Op, Token, type Precondition } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config/index.js";
 import type { AuthToken } from "./auth-token.js";
+import type { AwsContext } from "./aws-context.js";
+import { functionRole, roleGivenCondition } from "./function-role.js";
+import { lambdaLogging, lambdaVpc, type LambdaLoggingOptions, type LambdaVpcOptions } from "./function-options.js";
 import type { McpWorkspace } from "./workspace.js";
-import { assumeRoleDocument, pick, rolePolicy, when, type Cond } from "./util.js";
+import { isSet, NULL, pick, when, type Cond } from "./util.js";
 
 /** Handler settings, passed as environment variables (names are the handler's contract). */
 export interface McpSettings {
@@ -79,13 +85,47 @@ export interface McpFunctionProps {
   readonly workspace?: McpWorkspace;
   /** Extra environment variables, merged last. */
   readonly environment?: Record<string, string>;
+  /** KMS key that encrypts the environment at rest (`kms_key_arn`); Lambda's AWS managed key when unset. */
+  readonly kmsKeyArn?: string;
+  /** X-Ray: "Active" (the role may write traces) or "PassThrough"; unset: PassThrough. */
+  readonly tracingMode?: string;
+  /** Subnets and security groups (`vpc_subnet_ids`, `vpc_security_group_ids`): the function's VPC. */
+  readonly vpc?: LambdaVpcOptions;
+  /** Log format and levels (`logging_log_format`, `logging_*_log_level`); JSON by default. */
+  readonly logging?: LambdaLoggingOptions;
+  /** Create the execution role (default true); otherwise `roleArn` is used and nothing is attached to it. */
+  readonly createRole?: Cond;
+  /** ARN of an existing execution role (`lambda_role`), when `createRole` does not hold. */
+  readonly roleArn?: string;
+  /** Permissions boundary of the created role (`role_permissions_boundary`). */
+  readonly rolePermissionsBoundary?: string;
+  /** Partition, region and account, for ARNs (needed with a VPC). */
+  readonly context?: AwsContext;
+  /**
+   * Lambda tenant isolation (`tenancy_config { tenant_isolation_mode = "PER_TENANT" }`): each tenant
+   * id gets execution environments of its own, so each caller its own kernel and /tmp. Every invoke
+   * must then carry a tenant id, which only an API Gateway REST API can set (McpRestApi); Lambda
+   * refuses it with function URLs, provisioned concurrency and most event sources, and it cannot be
+   * changed after creation (changing it replaces the function).
+   * https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
+   */
+  readonly tenantIsolation?: Cond;
   readonly tags?: Record<string, string>;
 }
 
 export class McpFunction extends Construct {
   readonly function: LambdaFunction;
   readonly alias: LambdaAlias;
-  readonly role: IamRole;
+  /** The created execution role; undefined when an existing one is literally given. */
+  readonly role?: IamRole;
+  /** The execution role in use (created or given). */
+  readonly roleArn: string;
+  readonly roleName: string;
+  /**
+   * Every permission the function needs as one policy document, to attach to a role you bring
+   * (undefined when the role is literally created here, which carries them itself).
+   */
+  readonly rolePolicyJson?: string;
   readonly logGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: McpFunctionProps) {
@@ -105,39 +145,26 @@ export class McpFunction extends Construct {
       tags,
     });
 
-    this.role = new IamRole(this, "role", {
-      name: `${props.functionName}-lambda`,
-      assumeRolePolicy: assumeRoleDocument(this, "assume", "lambda.amazonaws.com").json,
+    const createRole = props.createRole ?? true;
+    const vpc = lambdaVpc(props.vpc);
+    const role = functionRole(this, {
+      functionName: props.functionName,
+      logGroup: this.logGroup,
+      createRole,
+      roleArn: props.roleArn,
+      permissionsBoundary: props.rolePermissionsBoundary,
+      authToken: props.authToken,
+      workspace: props.workspace,
+      vpc: vpc.enabled,
+      tracingMode: props.tracingMode,
+      context: props.context,
       tags,
     });
-
-    const logs = rolePolicy(this, "logs", this.role, true, [
-      {
-        sid: "OwnLogGroupOnly",
-        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        resources: [`${this.logGroup.arn}:*`],
-      },
-    ]);
+    this.role = role.role;
+    this.roleArn = role.arn;
+    this.roleName = role.name;
+    this.rolePolicyJson = role.policyJson;
     const token = props.authToken;
-    if (token) {
-      rolePolicy(this, "auth-secret", this.role, token.usesSecret, [
-        {
-          sid: "ReadAuthTokenSecret",
-          actions: ["secretsmanager:GetSecretValue"],
-          resources: [token.secretArn],
-        },
-      ]);
-      rolePolicy(this, "auth-ssm", this.role, token.usesSsm, [
-        { sid: "ReadAuthTokenParameter", actions: ["ssm:GetParameter"], resources: [token.ssmParameterArn] },
-      ]);
-      if (token.kmsKeyArn !== undefined) {
-        rolePolicy(this, "auth-kms", this.role, token.usesKms, [
-          { sid: "DecryptAuthToken", actions: ["kms:Decrypt"], resources: [token.kmsKeyArn] },
-        ]);
-      }
-    }
-
-    props.workspace?.grant(this, "workspace", this.role);
 
     const environment = Fn.merge([
       settingsEnvironment(props.settings),
@@ -148,6 +175,20 @@ export class McpFunction extends Construct {
       props.environment ?? {},
     ]);
 
+    const logging = lambdaLogging(this.logGroup.name, props.logging);
+    const preconditions: Precondition[] = [
+      ...(token?.preconditions() ?? []),
+      ...vpc.preconditions,
+      ...logging.preconditions,
+    ];
+    const roleGiven = roleGivenCondition(createRole, props.roleArn);
+    if (roleGiven !== true) {
+      preconditions.push({
+        condition: roleGiven,
+        errorMessage: "create_role = false needs lambda_role: the ARN of the execution role to use.",
+      });
+    }
+    const kms = props.kmsKeyArn;
     this.function = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: "Jupyter MCP server",
@@ -159,12 +200,29 @@ export class McpFunction extends Construct {
       ephemeralStorage: { size: props.ephemeralStorageSize ?? 2048 },
       reservedConcurrentExecutions: reserved,
       publish: true,
-      role: this.role.arn,
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      role: this.roleArn,
+      loggingConfig: logging.config,
       environment: { variables: Token.asStringMap(environment) },
+      // null, not "", when unset: Lambda's AWS managed key.
+      kmsKeyArn: kms === undefined ? undefined : pick(isSet(kms), kms, NULL),
+      // No tracing_config is PassThrough, which Lambda reports back: the same with a null mode.
+      tracingConfig:
+        props.tracingMode === undefined ? undefined : { mode: Fn.coalesce([props.tracingMode, "PassThrough"]) },
+      vpcConfig: vpc.config,
       tags,
-      dependsOn: logs ? [logs] : [],
+      dependsOn: role.logsPolicy ? [role.logsPolicy] : [],
+      lifecycle: preconditions.length > 0 ? { precondition: preconditions } : undefined,
     });
+    if (vpc.dynamic) this.function.addOverride("dynamic.vpc_config", vpc.dynamic);
+    // A block cannot be chosen at plan time otherwise: a literal true is the plain block.
+    const isolated = props.tenantIsolation ?? false;
+    if (isolated === true) this.function.putTenancyConfig({ tenantIsolationMode: "PER_TENANT" });
+    else if (isolated !== false) {
+      this.function.addOverride("dynamic.tenancy_config", {
+        for_each: Fn.conditional(isolated, [1], []),
+        content: { tenant_isolation_mode: "PER_TENANT" },
+      });
+    }
 
     this.alias = new LambdaAlias(this, "live", {
       name: "live",

@@ -5,9 +5,11 @@
  * in the manner of terraform-aws-modules/lambda's docker-build submodule. Callers whose CI builds the
  * image skip the build and pass the pushed image URI to the function/Fargate modules.
  *
- * Tags are immutable, so a build's tag is derived from the content of the build inputs
- * (`source_hash`) unless an explicit tag is given: a changed source gives a new tag, an unchanged
- * one gives no rebuild.
+ * Tags are immutable, so pushing a new build under a tag that exists fails. A build's tag is
+ * therefore derived from the content of the build inputs (`source_hash`) unless an explicit tag is
+ * given: a changed source gives a new tag, an unchanged one no rebuild. An explicit tag names one
+ * build: the rebuild is triggered by the tag, not by the source (a changed source under the same
+ * tag would be a push to an existing, immutable tag), so a new build needs a new tag.
  */
 import { Construct } from "constructs";
 import { Fn, TerraformLocal, Token } from "cdktf";
@@ -136,7 +138,10 @@ export class McpImage extends Construct {
       "source_hash",
       `\${sha1(join("", [for f in sort(setunion(${files})) : filesha1(join("/", [${ctxExpr}, f]))]))}`,
     ).asString;
-    this.imageTag = pick(isSet(props.imageTag), props.imageTag ?? "", Fn.substr(sourceHash, 0, 16));
+    const explicitTag = isSet(props.imageTag);
+    this.imageTag = pick(explicitTag, props.imageTag ?? "", Fn.substr(sourceHash, 0, 16));
+    // What replaces the build and the push: the tag itself when it is explicit (see above).
+    const trigger = { source_hash: pick(explicitTag, `tag:${this.imageTag}`, sourceHash) };
 
     const build = props.build ?? false;
     this.image = when(
@@ -152,7 +157,7 @@ export class McpImage extends Construct {
             dockerfile: props.dockerfile ?? "packages/handler/Dockerfile",
             platform: props.platform ?? "linux/arm64",
           },
-          triggers: { source_hash: sourceHash },
+          triggers: trigger,
         }),
     );
     if (this.image) {
@@ -160,7 +165,7 @@ export class McpImage extends Construct {
         count: this.image.count,
         name: ref(this.image, "name"),
         keepRemotely: true,
-        triggers: { source_hash: sourceHash },
+        triggers: trigger,
       });
       this.imageUri = pick(
         build,

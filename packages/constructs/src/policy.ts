@@ -11,8 +11,18 @@ export interface Finding {
   readonly message: string;
 }
 
-/** Actions that have no resource-level permissions, so "*" is the only valid resource. */
-export const RESOURCE_STAR_ALLOWED = ["ecr:GetAuthorizationToken"];
+/**
+ * Actions that have no resource-level permissions, so "*" is the only valid resource: ECR's login,
+ * the two Describe calls Lambda makes for a function in a VPC (AWS documents them as "*" only), and
+ * X-Ray's writes (what Lambda's tracing needs).
+ */
+export const RESOURCE_STAR_ALLOWED = [
+  "ecr:GetAuthorizationToken",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+];
 /** Routes deliberately left without gateway authorization. */
 export const OPEN_ROUTES = ["GET /health"];
 
@@ -20,6 +30,8 @@ export interface DocumentedSkip {
   readonly check: string;
   /** The resource type the rule is about: a module with such a resource must explain the skip. */
   readonly resourceType: string;
+  /** Narrows it: only modules in which one of those resources would fail the rule. */
+  readonly fails?: (resource: Obj) => boolean;
   readonly reason: string;
 }
 
@@ -36,7 +48,54 @@ export const DOCUMENTED_SKIPS: readonly DocumentedSkip[] = [
     reason:
       "No reserved concurrency by default: AWS keeps 100 units of an account's concurrency unreserved, so in accounts with a concurrency quota of 10 (new accounts) any reservation fails to apply (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Set reserved_concurrent_executions to cap the function.",
   },
+  {
+    check: "CKV_AWS_338",
+    resourceType: "aws_cloudwatch_log_group",
+    fails: (r) => !(typeof r.retention_in_days === "number" && r.retention_in_days >= 365),
+    reason:
+      "Log retention defaults to 30 days, not a year: the logs are operational (a server's), and cloudwatch_logs_retention_in_days sets any value CloudWatch accepts.",
+  },
+  {
+    check: "CKV_AWS_149",
+    resourceType: "aws_secretsmanager_secret",
+    fails: (r) => !isLiteralString(r.kms_key_id),
+    reason:
+      "Created secrets use the AWS managed key aws/secretsmanager unless a customer managed key is given (auth_token_kms_key_arn, checkpoint_key_kms_key_arn).",
+  },
+  {
+    check: "CKV_AWS_301",
+    resourceType: "aws_lambda_permission",
+    fails: (r) => r.principal === "*",
+    reason:
+      'Only the public function URL (function_url_authorization_type = "NONE", allowed with token auth only) admits principal "*", for calls through the URL only; the function checks the bearer token.',
+  },
+  {
+    check: "CKV_AWS_378",
+    resourceType: "aws_lb_target_group",
+    fails: (r) => r.protocol === "HTTP",
+    reason:
+      "The ALB ends TLS and forwards to the tasks over HTTP inside the VPC, where only the ALB's security group may reach them; the server has no certificate of its own.",
+  },
+  {
+    check: "CKV2_AWS_28",
+    resourceType: "aws_lb",
+    fails: (r) => r.internal !== true,
+    reason:
+      "No WAF web ACL is created: associate your own (aws_wafv2_web_acl_association with alb_arn), or set internal = true.",
+  },
+  {
+    check: "CKV_AWS_297",
+    resourceType: "aws_scheduler_schedule",
+    fails: (r) => !isLiteralString(r.kms_key_arn),
+    reason:
+      "The schedules use an AWS owned key unless kms_key_arn is given; their payload is a keep-warm ping, not data.",
+  },
 ];
+
+/** A set string argument: a literal, or an expression (which may still yield null). */
+function isLiteralString(v: unknown): boolean {
+  return typeof v === "string" && v !== "" && !v.startsWith("${");
+}
 
 function resources(json: Obj, type: string): [string, Obj][] {
   const all = (json.resource ?? {}) as Record<string, Record<string, Obj>>;
@@ -131,11 +190,24 @@ export function checkPolicies(json: Obj, options: PolicyOptions = {}): Finding[]
   // CKV_AWS_364: permissions scoped by source ARN. Exception: a public function URL's two
   // permissions (InvokeFunctionUrl with function_url_auth_type NONE, and InvokeFunction with
   // invoked_via_function_url) have no source; the function checks the token.
+  // A function URL's permissions for named principals (AWS_IAM, allowed principals) have no source
+  // either: the principal is the scope. CKV_AWS_301 (principal "*") is a documented skip.
   for (const [name, r] of resources(json, "aws_lambda_permission")) {
+    const address = `aws_lambda_permission.${name}`;
+    if (r.principal === "*" && !skipped("CKV_AWS_301")) add("CKV_AWS_301", address, 'principal "*"');
     if (r.function_url_auth_type === "NONE" && r.action === "lambda:InvokeFunctionUrl") continue;
     if (r.invoked_via_function_url === true && r.action === "lambda:InvokeFunction") continue;
-    if (!r.source_arn) add("CKV_AWS_364", `aws_lambda_permission.${name}`, "no source_arn");
-    if (r.principal === "*") add("CKV_AWS_364", `aws_lambda_permission.${name}`, 'principal "*"');
+    if (r.function_url_auth_type === "AWS_IAM" && r.principal !== "*") continue;
+    if (!r.source_arn) add("CKV_AWS_364", address, "no source_arn");
+    if (r.principal === "*") add("CKV_AWS_364", address, 'principal "*"');
+  }
+
+  // The other documented skips, applied when enforced: each one's own `fails` test.
+  for (const skip of DOCUMENTED_SKIPS) {
+    if (!skip.fails || skipped(skip.check) || skip.check === "CKV_AWS_301") continue;
+    for (const [name, r] of resources(json, skip.resourceType)) {
+      if (skip.fails(r)) add(skip.check, `${skip.resourceType}.${name}`, skip.reason);
+    }
   }
 
   // CKV_AWS_76: access logs on API stages.
@@ -278,12 +350,12 @@ export function checkInterface(json: Obj): Finding[] {
 }
 
 /**
- * DOCUMENTED_SKIPS that apply to the module (it has a resource of the rule's type) but that its
- * README does not explain in a table row (a line starting with `| CKV_...`).
+ * DOCUMENTED_SKIPS that apply to the module (it has a resource of the rule's type that would fail
+ * the rule) but that its README does not explain in a table row (a line starting with `| CKV_...`).
  */
 export function undocumentedSkips(json: Obj, readme: string): Finding[] {
-  const types = new Set(Object.keys((json.resource ?? {}) as Obj));
-  return DOCUMENTED_SKIPS.filter((s) => types.has(s.resourceType))
+  const applies = (s: DocumentedSkip) => resources(json, s.resourceType).some(([, r]) => !s.fails || s.fails(r));
+  return DOCUMENTED_SKIPS.filter(applies)
     .filter((s) => !new RegExp(`^\\|[^|\\n]*\\b${s.check}\\b[^|\\n]*\\|[ \\t]*[^|\\s]`, "m").test(readme))
     .map((s) => ({
       check: s.check,

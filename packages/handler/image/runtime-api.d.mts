@@ -7,6 +7,8 @@ export interface InvokeResult {
   error?: unknown;
   errorType?: string;
   raw: string;
+  /** The Lambda-Runtime-Function-Response-Mode the runtime sent ("streaming"), if any. */
+  responseMode?: string;
   durationMs: number;
 }
 

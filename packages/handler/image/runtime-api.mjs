@@ -203,7 +203,10 @@ export class RuntimeApi extends EventEmitter {
         } catch {
           payload = raw;
         }
-        inv.settle({ ok: true, payload, raw });
+        // "streaming" when the handler was wrapped in awslambda.streamifyResponse (the body then
+        // arrives chunked; this harness still collects it whole).
+        const responseMode = req.headers["lambda-runtime-function-response-mode"];
+        inv.settle({ ok: true, payload, raw, ...(responseMode ? { responseMode } : {}) });
       } else {
         let error;
         try {

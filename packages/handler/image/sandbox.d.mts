@@ -42,6 +42,10 @@ export declare function bwrapArgs(opts: {
   cwd?: string;
   uid?: number;
   argv: string[];
+  /** argv[0] is PID 1 of the sandbox (bwrap --as-pid-1), as a container's first process is. */
+  asPid1?: boolean;
+  /** [host path, sandbox path under /tmp] pairs, mounted read-only. */
+  binds?: [string, string][];
 }): string[];
 export declare function spawnImage(opts: {
   info: ImageInfo;
@@ -49,6 +53,12 @@ export declare function spawnImage(opts: {
   command?: string[];
   env?: Record<string, string | undefined>;
   uid?: number;
+  /** Put in front of the entrypoint with the same environment, like ECS's init: ["/usr/bin/tini", "--"]. */
+  init?: string[];
+  /** The first program (init or entrypoint) is PID 1 of the sandbox. */
+  asPid1?: boolean;
+  /** [host path, sandbox path under /tmp] pairs, mounted read-only (test fixtures). */
+  binds?: [string, string][];
   echo?: boolean;
 }): SandboxChild;
 export declare function stopImage(child: SandboxChild, graceMs?: number): Promise<void>;

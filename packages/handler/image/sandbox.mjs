@@ -137,13 +137,24 @@ export async function freePort() {
 /**
  * bwrap arguments for the image at `rootfs`. `uid` 10001 runs it as the image's user through a
  * user namespace (as Lambda runs functions as an unprivileged user); `uid: 0` keeps root but
- * drops every capability.
+ * drops every capability. `asPid1` makes argv[0] PID 1 of the sandbox's PID namespace, as a
+ * container's first process is on ECS/Docker (otherwise bwrap's own reaper is PID 1, with an
+ * environment holding only PATH).
  */
-export function bwrapArgs({ rootfs, env, cwd = "/var/task", uid = SANDBOX_UID, argv }) {
+export function bwrapArgs({
+  rootfs,
+  env,
+  cwd = "/var/task",
+  uid = SANDBOX_UID,
+  argv,
+  asPid1 = false,
+  binds = [],
+}) {
   const args = [
     "--die-with-parent",
     "--new-session",
     "--unshare-pid",
+    ...(asPid1 ? ["--as-pid-1"] : []),
     "--unshare-ipc",
     "--unshare-uts",
     "--unshare-cgroup-try",
@@ -162,6 +173,8 @@ export function bwrapArgs({ rootfs, env, cwd = "/var/task", uid = SANDBOX_UID, a
     "--ro-bind-try",
     "/etc/hosts",
     "/etc/hosts",
+    // Test fixtures, read-only; under /tmp (a tmpfs) so the exported root file system stays untouched.
+    ...binds.flatMap(([from, to]) => ["--ro-bind", from, to]),
     "--clearenv",
   ];
   if (uid !== 0) args.push("--unshare-user", "--uid", String(uid), "--gid", String(uid));
@@ -174,6 +187,10 @@ export function bwrapArgs({ rootfs, env, cwd = "/var/task", uid = SANDBOX_UID, a
 /**
  * Start the image under bwrap. `command` replaces the image's CMD (like `docker run IMAGE cmd`);
  * `env` is added to the image's ENV (Lambda does the same with the function's variables).
+ * `init` is put in front of the entrypoint, started with the same environment, as a platform's
+ * init process is (ECS `initProcessEnabled`, `docker run --init`: ["/usr/bin/tini", "--"]);
+ * `asPid1` makes the first program PID 1 (see bwrapArgs). `binds` are [host path, sandbox path]
+ * pairs mounted read-only; the sandbox paths must lie under /tmp.
  * Returns the child; its output is collected in child.output (and echoed when `echo` is set).
  */
 export function spawnImage({
@@ -182,16 +199,19 @@ export function spawnImage({
   command,
   env = {},
   uid = SANDBOX_UID,
+  init = [],
+  asPid1 = false,
+  binds = [],
   echo = !!process.env.JUPYTER_MCP_SANDBOX_ECHO,
 }) {
-  const argv = [...info.entrypoint, ...(command ?? info.cmd)];
+  const argv = [...init, ...info.entrypoint, ...(command ?? info.cmd)];
   const fullEnv = {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     ...info.env,
     ...env,
   };
   delete fullEnv.HOME; // Lambda gives no HOME
-  const child = spawn("bwrap", bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv }), {
+  const child = spawn("bwrap", bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv, asPid1, binds }), {
     // bwrap is pid 1 of the sandbox, and user code can read its environ too: give it nothing of ours.
     env: { PATH: process.env.PATH },
     stdio: ["ignore", "pipe", "pipe"],

@@ -24,7 +24,9 @@ describe("OAuth configuration", () => {
     expect(readOAuthConfig({})).toBeUndefined();
     expect(readOAuthConfig({ MCP_PUBLIC_URL: "https://mcp.example.com" })).toBeUndefined();
     for (const name of ["MCP_OIDC_AUDIENCE", "MCP_OIDC_JWKS_URL", "MCP_OIDC_SCOPES", "MCP_JWT_VALIDATION"]) {
-      expect(() => readOAuthConfig({ [name]: "x" })).toThrow(new RegExp(`${name} is set but MCP_OIDC_ISSUER`));
+      expect(() => readOAuthConfig({ [name]: "x" })).toThrow(
+        new RegExp(`${name} is set but MCP_OIDC_ISSUER`),
+      );
     }
   });
 
@@ -46,9 +48,9 @@ describe("OAuth configuration", () => {
       validation: "server",
     });
     // Given with its endpoint, the public URL still means the base.
-    expect(readOAuthConfig({ MCP_OIDC_ISSUER: ISSUER, MCP_PUBLIC_URL: "https://m.example.com/mcp" })).toMatchObject(
-      { publicUrl: "https://m.example.com" },
-    );
+    expect(
+      readOAuthConfig({ MCP_OIDC_ISSUER: ISSUER, MCP_PUBLIC_URL: "https://m.example.com/mcp" }),
+    ).toMatchObject({ publicUrl: "https://m.example.com" });
   });
 
   test("front-door by default on Lambda only; a typo is named", () => {
@@ -57,8 +59,11 @@ describe("OAuth configuration", () => {
       "front-door",
     );
     expect(
-      readOAuthConfig({ MCP_OIDC_ISSUER: ISSUER, AWS_LAMBDA_FUNCTION_NAME: "fn", MCP_JWT_VALIDATION: "server" })
-        ?.validation,
+      readOAuthConfig({
+        MCP_OIDC_ISSUER: ISSUER,
+        AWS_LAMBDA_FUNCTION_NAME: "fn",
+        MCP_JWT_VALIDATION: "server",
+      })?.validation,
     ).toBe("server");
     expect(() => readOAuthConfig({ MCP_OIDC_ISSUER: ISSUER, MCP_JWT_VALIDATION: "frontdoor" })).toThrow(
       /MCP_JWT_VALIDATION is "frontdoor"; use "server".*or "front-door"/,
@@ -70,8 +75,14 @@ describe("OAuth configuration", () => {
       [{ MCP_OIDC_ISSUER: "login.example.com" }, /MCP_OIDC_ISSUER is not a URL/],
       [{ MCP_OIDC_ISSUER: "http://login.example.com" }, /MCP_OIDC_ISSUER must be an https URL/],
       [{ MCP_OIDC_ISSUER: "https://login.example.com?tenant=1" }, /MCP_OIDC_ISSUER must not carry a query/],
-      [{ MCP_OIDC_ISSUER: ISSUER, MCP_OIDC_JWKS_URL: "http://keys.example.com/jwks" }, /MCP_OIDC_JWKS_URL must/],
-      [{ MCP_OIDC_ISSUER: ISSUER, MCP_PUBLIC_URL: "ftp://mcp.example.com" }, /MCP_PUBLIC_URL must be an https/],
+      [
+        { MCP_OIDC_ISSUER: ISSUER, MCP_OIDC_JWKS_URL: "http://keys.example.com/jwks" },
+        /MCP_OIDC_JWKS_URL must/,
+      ],
+      [
+        { MCP_OIDC_ISSUER: ISSUER, MCP_PUBLIC_URL: "ftp://mcp.example.com" },
+        /MCP_PUBLIC_URL must be an https/,
+      ],
       [{ MCP_PUBLIC_URL: "https://user:pw@mcp.example.com" }, /MCP_PUBLIC_URL must not carry/],
       [{ MCP_OIDC_ISSUER: ISSUER, MCP_OIDC_SCOPES: 'mcp "x"' }, /MCP_OIDC_SCOPES has "\\"x\\""/],
     ];
@@ -82,7 +93,9 @@ describe("OAuth configuration", () => {
     expect(readOAuthConfig({ MCP_OIDC_ISSUER: "http://127.0.0.1:8081/realms/t" })?.issuer).toBe(
       "http://127.0.0.1:8081/realms/t",
     );
-    expect(readOAuthConfig({ MCP_OIDC_ISSUER: "http://localhost:8081" })?.issuer).toBe("http://localhost:8081");
+    expect(readOAuthConfig({ MCP_OIDC_ISSUER: "http://localhost:8081" })?.issuer).toBe(
+      "http://localhost:8081",
+    );
   });
 
   test("every variable read is documented for the README table", () => {
@@ -116,14 +129,18 @@ describe("RFC 9728 protected-resource metadata", () => {
     const c = cfg({ publicUrl: "https://mcp.example.com" });
     const behindStage = new URL("https://abc.execute-api.eu-west-1.amazonaws.com/mcp");
     expect(resourceUrl(c, behindStage)).toBe("https://mcp.example.com/mcp");
-    expect(metadataUrl(c, behindStage)).toBe("https://mcp.example.com/.well-known/oauth-protected-resource/mcp");
+    expect(metadataUrl(c, behindStage)).toBe(
+      "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+    );
     expect(resourceUrl(cfg(), behindStage)).toBe("https://abc.execute-api.eu-west-1.amazonaws.com/mcp");
   });
 
   test("a base path before /mcp is kept, in both well-known forms", () => {
     const c = cfg();
     const mcp = new URL("https://shared.example.com/jupyter/mcp");
-    expect(metadataUrl(c, mcp)).toBe("https://shared.example.com/jupyter/.well-known/oauth-protected-resource/mcp");
+    expect(metadataUrl(c, mcp)).toBe(
+      "https://shared.example.com/jupyter/.well-known/oauth-protected-resource/mcp",
+    );
     for (const path of [
       "/jupyter/.well-known/oauth-protected-resource/mcp",
       "/.well-known/oauth-protected-resource/jupyter/mcp", // RFC 9728 §3.1's own form
@@ -138,14 +155,18 @@ describe("RFC 9728 protected-resource metadata", () => {
     for (const [endpoint, expected] of [
       ["https://h.example.com/mcp", "https://h.example.com/.well-known/oauth-protected-resource/mcp"],
       ["https://h.example.com/", "https://h.example.com/.well-known/oauth-protected-resource"],
-      ["https://h.example.com/jupyter/", "https://h.example.com/jupyter/.well-known/oauth-protected-resource"],
+      [
+        "https://h.example.com/jupyter/",
+        "https://h.example.com/jupyter/.well-known/oauth-protected-resource",
+      ],
     ] as const) {
       const where = new URL(metadataUrl(c, new URL(endpoint)));
       expect(where.href).toBe(expected);
       const { resource } = protectedResourceMetadata(c, where) as { resource: string };
-      expect([endpoint, checkResourceAllowed({ requestedResource: endpoint, configuredResource: resource })]).toEqual(
-        [endpoint, true],
-      );
+      expect([
+        endpoint,
+        checkResourceAllowed({ requestedResource: endpoint, configuredResource: resource }),
+      ]).toEqual([endpoint, true]);
     }
     // The bare document's resource is the base itself, which covers /mcp too.
     const bare = new URL("https://h.example.com/.well-known/oauth-protected-resource");
@@ -182,7 +203,9 @@ describe("WWW-Authenticate", () => {
     expect(wwwAuthenticate(resourceExample, mcp)).toBe(
       'Bearer resource_metadata="https://resource.example.com/.well-known/oauth-protected-resource/mcp"',
     );
-    expect(wwwAuthenticate(cfg({ scopes: ["mcp:tools", "mcp:read"] }), new URL("http://127.0.0.1:9/mcp"))).toBe(
+    expect(
+      wwwAuthenticate(cfg({ scopes: ["mcp:tools", "mcp:read"] }), new URL("http://127.0.0.1:9/mcp")),
+    ).toBe(
       'Bearer scope="mcp:tools mcp:read", resource_metadata="http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp"',
     );
   });
@@ -238,6 +261,8 @@ describe("WWW-Authenticate", () => {
       scope: "mcp:tools",
     });
     expect(scope.status).toBe(403);
-    expect(scope.headers.get("www-authenticate")).toMatch(/^Bearer error="insufficient_scope", scope="mcp:tools"/);
+    expect(scope.headers.get("www-authenticate")).toMatch(
+      /^Bearer error="insufficient_scope", scope="mcp:tools"/,
+    );
   });
 });

@@ -2,8 +2,19 @@ import fc from "fast-check";
 import { DYNAMODB_RESULT_BYTES, fitResult, jsonBytes, MIN_RESULT_BYTES } from "../src/tasks/fit-result.js";
 
 // fitResult keeps a CallToolResult under a byte limit, says so, and keeps what a client needs.
-type Item = { type: string; text?: string; data?: string; mimeType?: string; resource?: Record<string, unknown> };
-type Reduced = { content: Item[]; structuredContent?: Record<string, unknown>; isError?: boolean; _meta?: unknown };
+type Item = {
+  type: string;
+  text?: string;
+  data?: string;
+  mimeType?: string;
+  resource?: Record<string, unknown>;
+};
+type Reduced = {
+  content: Item[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: unknown;
+};
 
 describe("fitResult", () => {
   test("a result that fits is returned as the same object", () => {
@@ -16,7 +27,10 @@ describe("fitResult", () => {
       content: [
         { type: "text", text: "a".repeat(50_000) },
         { type: "audio", data: "B".repeat(30_000), mimeType: "audio/wav" },
-        { type: "resource", resource: { uri: "workspace://plot.png", blob: "C".repeat(30_000), mimeType: "image/png" } },
+        {
+          type: "resource",
+          resource: { uri: "workspace://plot.png", blob: "C".repeat(30_000), mimeType: "image/png" },
+        },
         { type: "resource", resource: { uri: "workspace://log.txt", text: "d".repeat(50_000) } },
         { type: "resource_link", uri: "workspace://big.csv", name: "big.csv" },
       ],
@@ -27,26 +41,42 @@ describe("fitResult", () => {
     expect(jsonBytes(out)).toBeLessThanOrEqual(20_000);
     expect(out.isError).toBe(true);
     expect(out._meta).toEqual({ tag: "kept" });
-    expect(out.content[0]?.text).toMatch(/^\[The full result \(\d+ bytes\) was too large for the task record \(limit 20000 bytes\)/);
+    expect(out.content[0]?.text).toMatch(
+      /^\[The full result \(\d+ bytes\) was too large for the task record \(limit 20000 bytes\)/,
+    );
     expect(out.content[0]?.text).toContain('get_execution_output with execution_id "exec-9"');
     expect(out.content[1]?.text).toMatch(/^a+… \[truncated: \d+ of 50000 characters kept\]$/);
-    expect(out.content[2]?.text).toBe("[audio/wav audio (30000 bytes of base64) dropped: too large for the task record]");
-    expect(out.content[3]?.text).toBe("[embedded resource workspace://plot.png dropped: too large for the task record]");
+    expect(out.content[2]?.text).toBe(
+      "[audio/wav audio (30000 bytes of base64) dropped: too large for the task record]",
+    );
+    expect(out.content[3]?.text).toBe(
+      "[embedded resource workspace://plot.png dropped: too large for the task record]",
+    );
     expect(out.content[4]?.resource?.text).toMatch(/^d+… \[truncated/);
     expect(out.content[5]).toEqual(result.content[4]);
     // The two long texts share the budget evenly.
-    const kept = (item: Item | undefined) => (item?.text ?? item?.resource?.text ?? "").length;
+    const kept = (item: Item | undefined) => String(item?.text ?? item?.resource?.text ?? "").length;
     expect(Math.abs(kept(out.content[1]) - kept(out.content[4]))).toBeLessThan(100);
   });
 
   test("structuredContent keeps its shape and short strings, and is dropped only when its skeleton is too big", () => {
     const outputs = [{ type: "stream", name: "stdout", text: "x".repeat(100_000) }];
     const small = fitResult({ content: [], structuredContent: { status: "ok", outputs } }, 10_000) as Reduced;
-    expect(small.structuredContent).toMatchObject({ status: "ok", outputs: [{ type: "stream", name: "stdout" }] });
+    expect(small.structuredContent).toMatchObject({
+      status: "ok",
+      outputs: [{ type: "stream", name: "stdout" }],
+    });
     expect(jsonBytes(small)).toBeLessThanOrEqual(10_000);
 
-    const many = Array.from({ length: 100_000 }, (_, i) => ({ type: "stream", name: "stdout", text: `${i}\n` }));
-    const huge = fitResult({ content: [{ type: "text", text: "head" }], structuredContent: { outputs: many } }, 10_000) as Reduced;
+    const many = Array.from({ length: 100_000 }, (_, i) => ({
+      type: "stream",
+      name: "stdout",
+      text: `${i}\n`,
+    }));
+    const huge = fitResult(
+      { content: [{ type: "text", text: "head" }], structuredContent: { outputs: many } },
+      10_000,
+    ) as Reduced;
     expect(huge.structuredContent).toBeUndefined();
     expect(huge.content[1]).toEqual({ type: "text", text: "head" });
     expect(huge.content[0]?.text).toContain("The full output stays on the server that ran the call.");
@@ -63,11 +93,19 @@ describe("fitResult", () => {
   test("anything, at any limit from the minimum up, comes out within the limit", () => {
     const item = fc.oneof(
       fc.record({ type: fc.constant("text"), text: fc.string({ maxLength: 20_000, unit: "binary" }) }),
-      fc.record({ type: fc.constant("image"), data: fc.base64String({ maxLength: 20_000 }), mimeType: fc.constant("image/png") }),
+      fc.record({
+        type: fc.constant("image"),
+        data: fc.base64String({ maxLength: 20_000 }),
+        mimeType: fc.constant("image/png"),
+      }),
       fc.record({ type: fc.constant("mystery"), payload: fc.string({ maxLength: 10_000 }) }),
     );
     const result = fc.record(
-      { content: fc.array(item, { maxLength: 30 }), structuredContent: fc.jsonValue(), isError: fc.boolean() },
+      {
+        content: fc.array(item, { maxLength: 30 }),
+        structuredContent: fc.jsonValue(),
+        isError: fc.boolean(),
+      },
       { requiredKeys: ["content"] },
     );
     fc.assert(

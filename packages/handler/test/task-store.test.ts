@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDbTaskStore } from "../src/tasks/dynamodb-task-store.js";
 import { FileTaskStore } from "../src/tasks/file-task-store.js";
 import { DYNAMODB_RESULT_BYTES, jsonBytes } from "../src/tasks/fit-result.js";
@@ -105,7 +105,9 @@ describe.each(kinds)("$name task store", (kind) => {
   test("a second create of the same id is refused and leaves the first alone", async () => {
     const record = newRecord();
     await a.create(record);
-    await expect(b.create({ ...record, owner: "host-b/9/ffff0000" })).rejects.toBeInstanceOf(DuplicateTaskError);
+    await expect(b.create({ ...record, owner: "host-b/9/ffff0000" })).rejects.toBeInstanceOf(
+      DuplicateTaskError,
+    );
     expect(await a.get("alice", record.taskId)).toEqual(record);
   });
 
@@ -113,13 +115,18 @@ describe.each(kinds)("$name task store", (kind) => {
     const record = newRecord("alice");
     await a.create(record);
     expect(await b.get("bob", record.taskId)).toBeUndefined();
-    expect(await b.update("bob", record.taskId, { status: "completed", result: done("hijack") })).toBeUndefined();
+    expect(
+      await b.update("bob", record.taskId, { status: "completed", result: done("hijack") }),
+    ).toBeUndefined();
     expect(await b.requestCancel("bob", record.taskId)).toBeUndefined();
     expect(await a.get("alice", record.taskId)).toEqual(record);
   });
 
   test("update applies the patch and sets lastUpdatedAt; terminal states are sticky", async () => {
-    const record = newRecord("alice", { createdAt: "2020-01-01T00:00:00.000Z", lastUpdatedAt: "2020-01-01T00:00:00.000Z" });
+    const record = newRecord("alice", {
+      createdAt: "2020-01-01T00:00:00.000Z",
+      lastUpdatedAt: "2020-01-01T00:00:00.000Z",
+    });
     await a.create(record);
     const beat = new Date().toISOString();
     const working = await a.update("alice", record.taskId, { heartbeatAt: beat, statusMessage: "step 1" });
@@ -129,7 +136,10 @@ describe.each(kinds)("$name task store", (kind) => {
     const completed = await a.update("alice", record.taskId, { status: "completed", result: done("42") });
     expect(completed).toMatchObject({ status: "completed", result: done("42"), statusMessage: "step 1" });
 
-    for (const patch of [{ status: "working" as const }, { status: "failed" as const, error: { code: 1, message: "late" } }]) {
+    for (const patch of [
+      { status: "working" as const },
+      { status: "failed" as const, error: { code: 1, message: "late" } },
+    ]) {
       expect(await b.update("alice", record.taskId, patch)).toEqual(completed);
     }
     expect(await b.requestCancel("alice", record.taskId)).toEqual(completed);
@@ -141,8 +151,15 @@ describe.each(kinds)("$name task store", (kind) => {
     await a.create(record);
     const flagged = await b.requestCancel("alice", record.taskId);
     expect(flagged).toMatchObject({ status: "working", cancelRequested: true });
-    const cancelled = await a.update("alice", record.taskId, { status: "cancelled", statusMessage: "interrupted" });
-    expect(cancelled).toMatchObject({ status: "cancelled", cancelRequested: true, statusMessage: "interrupted" });
+    const cancelled = await a.update("alice", record.taskId, {
+      status: "cancelled",
+      statusMessage: "interrupted",
+    });
+    expect(cancelled).toMatchObject({
+      status: "cancelled",
+      cancelRequested: true,
+      statusMessage: "interrupted",
+    });
     expect(await b.get("alice", record.taskId)).toEqual(cancelled);
   });
 
@@ -235,7 +252,11 @@ describe.each(kinds)("$name task store", (kind) => {
         { type: "text", text },
         { type: "image", data: image, mimeType: "image/png" },
       ],
-      structuredContent: { status: "ok", execution_id: "exec-big", outputs: [{ type: "stream", name: "stdout", text }] },
+      structuredContent: {
+        status: "ok",
+        execution_id: "exec-big",
+        outputs: [{ type: "stream", name: "stdout", text }],
+      },
       isError: false,
     };
     const record = newRecord("alice", { executionId: "exec-big" });
@@ -254,50 +275,13 @@ describe.each(kinds)("$name task store", (kind) => {
     expect(result.content[0]?.text).toMatch(/get_execution_output with execution_id "exec-big"/);
     expect(result.content.some((item) => item.type === "image")).toBe(false);
     expect(result.content.map((item) => item.text).join("\n")).toMatch(/image\/png image .* dropped/);
-    expect(result.content[1]?.text.startsWith("line of output\nline of output\n")).toBe(true);
+    expect(result.content[1]?.text?.startsWith("line of output\nline of output\n")).toBe(true);
     expect(result.content[1]?.text).toMatch(/\[truncated: \d+ of 1050000 characters kept\]$/);
     // The structured copy keeps its shape (the tool's outputSchema), with its text cut.
-    expect(result.structuredContent).toMatchObject({ status: "ok", execution_id: "exec-big", outputs: [{ type: "stream", name: "stdout" }] });
-  });
-});
-
-describe("storage details", () => {
-  test("DynamoDB items are task#<caller>#<id>, with the table's TTL attribute at the record's expiry", async () => {
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "dynalite", secretAccessKey: "dynalite" },
+    expect(result.structuredContent).toMatchObject({
+      status: "ok",
+      execution_id: "exec-big",
+      outputs: [{ type: "stream", name: "stdout" }],
     });
-    clients.push(client);
-    const store = new DynamoDbTaskStore({ client, table: dynamo.tableName });
-    const record = newRecord("alice", { ttlMs: 90_000 });
-    await store.create(record);
-    const item = async () =>
-      (
-        await dynamo.client.send(
-          new GetItemCommand({
-            TableName: dynamo.tableName,
-            Key: { pk: { S: `task#alice#${record.taskId}` } },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item;
-    const nowSec = Date.now() / 1000;
-    // Working: a day of slack past the ttl, so an owner that died is forgotten eventually.
-    expect(Number((await item())?.expiresAt?.N)).toBeGreaterThan(nowSec + 86_400 + 85);
-    await store.update("alice", record.taskId, { status: "completed", result: done("ok") });
-    const expiresAt = Number((await item())?.expiresAt?.N);
-    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(nowSec) + 90);
-    expect(expiresAt).toBeLessThan(nowSec + 90 + 10);
-  });
-
-  test("file records live at <dir>/<caller>/<taskId>.json and nothing else is left behind", async () => {
-    const dir = await mkdtemp(path.join(root, "layout-"));
-    const store = new FileTaskStore(dir);
-    const record = newRecord("bob");
-    await store.create(record);
-    await Promise.all(Array.from({ length: 10 }, () => store.update("bob", record.taskId, { statusMessage: "x" })));
-    expect(await readdir(dir)).toEqual(["bob"]);
-    expect(await readdir(path.join(dir, "bob"))).toEqual([`${record.taskId}.json`]);
   });
 });

@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import type { OAuthConfig } from "./oauth-config.js";
 import type { BearerChallenge } from "./protected-resource.js";
 
@@ -115,7 +122,9 @@ export class JwtVerifier {
     if (audience === undefined) return;
     const aud = payload.aud;
     const ok =
-      aud !== undefined ? (Array.isArray(aud) ? aud : [aud]).includes(audience) : payload.client_id === audience;
+      aud !== undefined
+        ? (Array.isArray(aud) ? aud : [aud]).includes(audience)
+        : payload.client_id === audience;
     if (!ok) throw new InvalidTokenError("The access token is for another audience.");
   }
 
@@ -160,8 +169,7 @@ export class JwtVerifier {
       doc = await response.json();
     } catch (err) {
       if (err instanceof AuthUnavailableError) throw err;
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      throw unavailable(timedOut ? `no answer within ${this.timeoutMs} ms` : causeText(err));
+      throw unavailable(isTimeout(err) ? `no answer within ${this.timeoutMs} ms` : causeText(err));
     }
     const { issuer, jwks_uri: jwksUri } = (doc ?? {}) as { issuer?: unknown; jwks_uri?: unknown };
     // OIDC Discovery §4.3: the document must name the issuer we were configured with.
@@ -251,9 +259,18 @@ function refusal(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+// Duck-typed: fetch's errors come from Node's own realm, where `instanceof Error` can be false.
 function causeText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined;
-  return typeof code === "string" ? `${err.message} (${code})` : err.message;
+  const { message, cause } = (typeof err === "object" && err !== null ? err : {}) as {
+    message?: unknown;
+    cause?: { code?: unknown };
+  };
+  if (typeof message !== "string") return String(err);
+  const code = typeof cause === "object" && cause !== null ? cause.code : undefined;
+  return typeof code === "string" ? `${message} (${code})` : message;
+}
+
+function isTimeout(err: unknown): boolean {
+  const name = typeof err === "object" && err !== null ? (err as { name?: unknown }).name : undefined;
+  return name === "TimeoutError" || name === "AbortError";
 }

@@ -48,7 +48,8 @@ export const OAUTH_SETTINGS: readonly SettingDoc[] = [
   {
     name: "MCP_PUBLIC_URL",
     default: "(from request)",
-    meaning: "Public base URL, e.g. https://mcp.example.com, for the metadata's resource (needed behind a stage path).",
+    meaning:
+      "Public base URL, e.g. https://mcp.example.com, for the metadata's resource (needed behind a stage path).",
   },
   {
     name: "MCP_JWT_VALIDATION",

@@ -130,7 +130,11 @@ export function challengeResponse(cfg: OAuthConfig, request: Request, error?: Be
 // RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E, so it never needs
 // escaping and cannot break the header.
 function descriptionText(description: string): string {
-  return description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]+/g, " ").trim();
+  return description
+    .replace(/["\\]/g, "")
+    .replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
 }
 
 /** An RFC 9110 quoted-string; control characters are dropped so no value can split the header. */

@@ -7,7 +7,7 @@ import {
   type McpServer,
 } from "@modelcontextprotocol/server";
 import type { KernelSession } from "../kernel/session.js";
-import type { TaskRunner } from "../tasks/task-runner.js";
+import { TASKS_EXTENSION, type TaskRunner } from "../tasks/task-runner.js";
 import type { Workspace } from "../workspace/workspace.js";
 import { invalidParamsResponse } from "./call-check.js";
 import { createMcpServer } from "./server.js";
@@ -24,6 +24,8 @@ export interface EndpointRequest {
   budgetMs?: number;
   /** The response can stream (SSE): progress notifications are possible. */
   canStream: boolean;
+  /** The client declared the Tasks extension on this request (set here, from its _meta). */
+  declaresTasks?: boolean;
 }
 
 export interface EndpointOptions {
@@ -57,6 +59,7 @@ export class McpEndpoint {
 
   async handle(request: Request, parsedBody: unknown, perRequest: EndpointRequest): Promise<Response> {
     if (await isLegacyRequest(request, parsedBody)) return this.legacy(request, parsedBody, perRequest);
+    perRequest = { ...perRequest, declaresTasks: declaresTasks(parsedBody) };
     // The SDK never reads auth from headers: the caller travels as pass-through auth info.
     const authInfo: AuthInfo = {
       token: "",
@@ -83,6 +86,7 @@ export class McpEndpoint {
     if (runner && era === "modern") ctx.tasks = runner.forCaller(perRequest.caller);
     return createMcpServer(ctx, {
       era,
+      declaresTasks: era === "modern" && perRequest.declaresTasks === true,
       ...(runner ? { tasks: { runner, caller: perRequest.caller } } : {}),
     });
   }
@@ -151,6 +155,14 @@ export async function afterBody(response: Response, done: () => Promise<void>): 
     },
   });
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+function declaresTasks(body: unknown): boolean {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+  const capabilities = meta?.["io.modelcontextprotocol/clientCapabilities"] as
+    | { extensions?: Record<string, unknown> }
+    | undefined;
+  return typeof capabilities?.extensions === "object" && TASKS_EXTENSION in capabilities.extensions;
 }
 
 function asksForProgress(body: unknown): boolean {

@@ -4,15 +4,10 @@ import path from "node:path";
 import { checkRelativePath, isWriteTempName, WorkspacePathError } from "../workspace/paths.js";
 
 /**
- * The pieces of workspace resources that do not touch MCP: workspace:// URIs, the bounded walk
- * that lists them in a stable order, and the paging cursor.
+ * The pieces of workspace resources that do not touch MCP: parsing workspace:// URIs (made by
+ * workspaceUri), the bounded walk that lists files in a stable order, and the paging cursor.
  */
 export const SCHEME = "workspace:";
-
-/** workspace://<path>, each segment percent-encoded so any file name survives URL parsing. */
-export function resourceUri(relative: string): string {
-  return `workspace://${relative.split("/").map(encodeURIComponent).join("/")}`;
-}
 
 /**
  * The workspace path a workspace:// URI names, checked like a tool's path argument. The first
@@ -24,7 +19,9 @@ export function pathOfUri(uri: URL, matched: string | string[] | undefined): str
     throw new WorkspacePathError(`${uri.href} is not a workspace://<path> URI.`);
   }
   if (uri.search !== "" || uri.hash !== "") {
-    throw new WorkspacePathError("workspace:// URIs take no query or fragment: percent-encode ? and # in names.");
+    throw new WorkspacePathError(
+      "workspace:// URIs take no query or fragment: percent-encode ? and # in names.",
+    );
   }
   const segments = matched.split("/").map((segment) => {
     let decoded: string;
@@ -128,7 +125,10 @@ function addressable(name: string): boolean {
 const CURSOR_VERSION = 1;
 
 function checksum(payload: string): string {
-  return createHash("sha256").update(`jupyter-mcp resources cursor\u0000${payload}`).digest("base64url").slice(0, 16);
+  return createHash("sha256")
+    .update(`jupyter-mcp resources cursor\u0000${payload}`)
+    .digest("base64url")
+    .slice(0, 16);
 }
 
 export function encodeCursor(after: string): string {
@@ -143,8 +143,13 @@ export function decodeCursor(cursor: string): string | undefined {
   const payload = cursor.slice(0, dot);
   if (cursor.slice(dot + 1) !== checksum(payload)) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { v?: unknown; after?: unknown };
-    return value.v === CURSOR_VERSION && typeof value.after === "string" && value.after !== "" ? value.after : undefined;
+    const value = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+      v?: unknown;
+      after?: unknown;
+    };
+    return value.v === CURSOR_VERSION && typeof value.after === "string" && value.after !== ""
+      ? value.after
+      : undefined;
   } catch {
     return undefined;
   }

@@ -37,6 +37,11 @@ kernel. Outputs too large for a response come back as resource_link URLs when S3
 /** What one request's server needs beyond the tool context. */
 export interface ServerSetup {
   era: "legacy" | "modern";
+  /**
+   * The client declared the Tasks extension: execute_code and execute_cell may answer with a task,
+   * so they declare no output schema (the SDK would hold a CreateTaskResult to it).
+   */
+  declaresTasks?: boolean;
   /** This process's task runner and the caller the request authenticated as (Tasks extension). */
   tasks?: { runner: TaskRunner; caller: string };
 }
@@ -62,7 +67,8 @@ export function createMcpServer(ctx: ToolContext, setup: ServerSetup = { era: "l
     },
   );
   recordToolSchemas(server);
-  registerExecuteCode(server, ctx);
+  const mayAnswerWithTask = setup.declaresTasks === true && tasks !== undefined;
+  registerExecuteCode(server, ctx, mayAnswerWithTask);
   registerGetExecutionOutput(server, ctx);
   registerGetKernelStatus(server, ctx);
   registerRestartKernel(server, ctx);
@@ -77,7 +83,7 @@ export function createMcpServer(ctx: ToolContext, setup: ServerSetup = { era: "l
   registerInsertCell(server, ctx);
   registerOverwriteCellSource(server, ctx);
   registerDeleteCell(server, ctx);
-  registerExecuteCell(server, ctx);
+  registerExecuteCell(server, ctx, mayAnswerWithTask);
   if (tasks) registerTaskMethods(server, tasks.runner, tasks.caller);
   return server;
 }

@@ -19,7 +19,15 @@ export const PARTITION_KEY = "pk";
 export const TASK_ITEM_PREFIX = "task#";
 export const TTL_ATTRIBUTE = "expiresAt";
 
-const STRING_FIELDS = ["caller", "taskId", "status", "createdAt", "lastUpdatedAt", "owner", "heartbeatAt"] as const;
+const STRING_FIELDS = [
+  "caller",
+  "taskId",
+  "status",
+  "createdAt",
+  "lastUpdatedAt",
+  "owner",
+  "heartbeatAt",
+] as const;
 const OPTIONAL_STRING_FIELDS = ["statusMessage", "executionId"] as const;
 
 export function taskKey(caller: string, taskId: string): Record<string, AttributeValue> {
@@ -36,7 +44,10 @@ export function ttlSec(ttlMs: number): number {
 }
 
 /** The full item for a new record; `resultJson` is the (already fitted) result. */
-export function recordToItem(record: TaskRecord, resultJson: string | undefined): Record<string, AttributeValue> {
+export function recordToItem(
+  record: TaskRecord,
+  resultJson: string | undefined,
+): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = { ...taskKey(record.caller, record.taskId) };
   for (const field of STRING_FIELDS) item[field] = { S: record[field] };
   for (const field of OPTIONAL_STRING_FIELDS) {
@@ -57,7 +68,9 @@ export function recordToItem(record: TaskRecord, resultJson: string | undefined)
 export function itemToRecord(item: Record<string, AttributeValue>, table: string): TaskRecord {
   const key = item[PARTITION_KEY]?.S ?? "?";
   const malformed = (what: string) =>
-    new Error(`DynamoDB table "${table}" holds a malformed task item ${key} (${what}); delete it to forget the task`);
+    new Error(
+      `DynamoDB table "${table}" holds a malformed task item ${key} (${what}); delete it to forget the task`,
+    );
   const text = (name: string): string => {
     const value = item[name]?.S;
     if (value === undefined) throw malformed(`no ${name}`);

@@ -128,7 +128,13 @@ export class DynamoDbTaskStore implements TaskStore {
 
   async requestCancel(caller: string, taskId: string): Promise<TaskRecord | undefined> {
     checkTaskIds(caller, taskId);
-    return this.write("requestCancel", caller, taskId, { cancelRequested: { BOOL: true } }, expiryGraceSec("working"));
+    return this.write(
+      "requestCancel",
+      caller,
+      taskId,
+      { cancelRequested: { BOOL: true } },
+      expiryGraceSec("working"),
+    );
   }
 
   /** The result as stored: fitted to the item limit, its note naming the executionId if there is one. */

@@ -38,7 +38,11 @@ export class LockTimeoutError extends Error {
 }
 
 /** Runs fn holding the lock at lockPath (its directory must exist). */
-export async function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  options: FileLockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const token = await acquire(lockPath, options);
   try {
     return await fn();

@@ -69,7 +69,8 @@ export class FileTaskStore implements TaskStore {
   async create(record: TaskRecord): Promise<void> {
     checkNewRecord(record);
     const stored: TaskRecord = { ...record, ...boundPatch(record) };
-    if (stored.result !== undefined) stored.result = fitResult(stored.result, this.maxResultBytes, stored.executionId);
+    if (stored.result !== undefined)
+      stored.result = fitResult(stored.result, this.maxResultBytes, stored.executionId);
     const file = this.file(record.caller, record.taskId);
     const dir = path.dirname(file);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -123,7 +124,10 @@ export class FileTaskStore implements TaskStore {
       if (TEMP_SUFFIX.test(name)) {
         // A temp file lives milliseconds; one older than the stale limit lost its writer.
         // (mtimes are the real clock, whatever `now` says.)
-        const age = await stat(full).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(full).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > this.lock.staleMs) await unlink(full).catch(() => undefined);
       } else if (name.endsWith(".lock")) {
         await removeIfStale(full, this.lock.staleMs).catch(() => undefined);

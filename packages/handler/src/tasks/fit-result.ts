@@ -30,7 +30,8 @@ export function jsonBytes(value: unknown): number {
  */
 export function fitResult(result: unknown, maxBytes: number, executionId?: string): unknown {
   // Below this even the note saying what happened might not fit.
-  if (!(maxBytes >= MIN_RESULT_BYTES)) throw new RangeError(`maxBytes must be at least ${MIN_RESULT_BYTES}, not ${maxBytes}`);
+  if (!(maxBytes >= MIN_RESULT_BYTES))
+    throw new RangeError(`maxBytes must be at least ${MIN_RESULT_BYTES}, not ${maxBytes}`);
   const size = jsonBytes(result);
   if (size <= maxBytes) return result;
   const note = tooLargeNote(size, maxBytes, executionId);
@@ -96,7 +97,9 @@ function reduceItem(item: unknown, slots: Slot[]): unknown {
     }
     return placeholder(`embedded resource ${String(resource.uri ?? "")}`.trim());
   }
-  return jsonBytes(item) <= SMALL_ITEM_BYTES ? item : placeholder(`${String(type ?? "unknown")} content item`);
+  return jsonBytes(item) <= SMALL_ITEM_BYTES
+    ? item
+    : placeholder(`${String(type ?? "unknown")} content item`);
 }
 
 function placeholder(what: string): unknown {
@@ -165,7 +168,10 @@ function waterLevel(sizes: number[], budget: number): number {
 function cut(full: string, bytes: number, capBytes: number): string {
   if (bytes <= capBytes) return full;
   // A cut through a multi-byte character decodes as U+FFFD: drop that partial character.
-  const kept = Buffer.from(full).subarray(0, capBytes).toString("utf8").replace(/\uFFFD+$/, "");
+  const kept = Buffer.from(full)
+    .subarray(0, capBytes)
+    .toString("utf8")
+    .replace(/\uFFFD+$/, "");
   return `${kept}… [truncated: ${kept.length} of ${full.length} characters kept]`;
 }
 

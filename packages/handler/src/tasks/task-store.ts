@@ -78,7 +78,8 @@ export function isValidTaskId(taskId: unknown): taskId is string {
 }
 
 export function checkCaller(caller: unknown): void {
-  if (typeof caller !== "string" || !CALLER_PATTERN.test(caller)) throw new InvalidTaskIdError("caller", caller);
+  if (typeof caller !== "string" || !CALLER_PATTERN.test(caller))
+    throw new InvalidTaskIdError("caller", caller);
 }
 
 export function checkTaskIds(caller: unknown, taskId: unknown): void {
@@ -91,13 +92,17 @@ export function checkNewRecord(record: TaskRecord): void {
   checkTaskIds(record.caller, record.taskId);
   const times = [record.createdAt, record.lastUpdatedAt, record.heartbeatAt];
   if (times.some((time) => typeof time !== "string" || Number.isNaN(Date.parse(time)))) {
-    throw new TypeError(`task ${record.taskId}: createdAt, lastUpdatedAt and heartbeatAt must be ISO-8601 times`);
+    throw new TypeError(
+      `task ${record.taskId}: createdAt, lastUpdatedAt and heartbeatAt must be ISO-8601 times`,
+    );
   }
   if (!(Number.isFinite(record.ttlMs) && record.ttlMs > 0)) {
     throw new RangeError(`task ${record.taskId}: ttlMs must be positive, not ${record.ttlMs}`);
   }
   if (!(Number.isFinite(record.pollIntervalMs) && record.pollIntervalMs >= 0)) {
-    throw new RangeError(`task ${record.taskId}: pollIntervalMs must be zero or more, not ${record.pollIntervalMs}`);
+    throw new RangeError(
+      `task ${record.taskId}: pollIntervalMs must be zero or more, not ${record.pollIntervalMs}`,
+    );
   }
   if (typeof record.owner !== "string" || record.owner.length === 0 || record.owner.length > 256) {
     throw new TypeError(`task ${record.taskId}: owner must be 1-256 characters`);
@@ -117,7 +122,10 @@ export function isExpired(record: TaskRecord, nowMs: number): boolean {
 export const ABANDONED_AFTER_MS = 86_400_000;
 
 export function isAbandoned(record: TaskRecord, nowMs: number): boolean {
-  return !TERMINAL.has(record.status) && Date.parse(record.lastUpdatedAt) + record.ttlMs + ABANDONED_AFTER_MS <= nowMs;
+  return (
+    !TERMINAL.has(record.status) &&
+    Date.parse(record.lastUpdatedAt) + record.ttlMs + ABANDONED_AFTER_MS <= nowMs
+  );
 }
 
 /** The owner stopped refreshing heartbeatAt while the task was still live: it died (or froze). */
@@ -140,9 +148,13 @@ export function boundPatch(patch: TaskPatch): TaskPatch {
   if (patch.heartbeatAt !== undefined) out.heartbeatAt = patch.heartbeatAt;
   if (patch.executionId !== undefined) out.executionId = patch.executionId;
   if (patch.result !== undefined) out.result = patch.result;
-  if (patch.statusMessage !== undefined) out.statusMessage = clip(patch.statusMessage, MAX_STATUS_MESSAGE_CHARS);
+  if (patch.statusMessage !== undefined)
+    out.statusMessage = clip(patch.statusMessage, MAX_STATUS_MESSAGE_CHARS);
   if (patch.error !== undefined) {
-    const error: TaskError = { code: patch.error.code, message: clip(patch.error.message, MAX_ERROR_MESSAGE_CHARS) };
+    const error: TaskError = {
+      code: patch.error.code,
+      message: clip(patch.error.message, MAX_ERROR_MESSAGE_CHARS),
+    };
     if (patch.error.data !== undefined) {
       const size = Buffer.byteLength(JSON.stringify(patch.error.data) ?? "");
       if (size <= MAX_ERROR_DATA_BYTES) error.data = patch.error.data;

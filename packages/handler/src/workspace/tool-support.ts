@@ -1,9 +1,12 @@
 import type { CallToolResult, ResourceLink } from "@modelcontextprotocol/server";
-import { lstat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
 import type { ExecutionResult } from "../kernel/execution.js";
 import { NotebookFormatError, parseNotebook, serializeNotebook, type Notebook } from "./notebook.js";
 import { PackageInstallError, PackageSpecError } from "./packages.js";
-import { describeFileError, WorkspacePathError, type ResolvedPath } from "./paths.js";
+import { describeFileError, onPath, WorkspacePathError, writeTempName, type ResolvedPath } from "./paths.js";
+import { workspaceUri } from "./resource-format.js";
 import type { PresignedLink } from "./s3-sync.js";
 import { FileTooLargeError, type Workspace } from "./workspace.js";
 
@@ -121,8 +124,21 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /**
- * Images the response limits dropped (no image_index in structuredContent) are stored in S3 and
- * linked with resource_link content. Without a bucket the result is unchanged (its note stands).
+ * Where images dropped from a response are saved in the caller's workspace: hidden, so it does not
+ * clash with a folder of the caller's own, yet listed by list_files and resources/list.
+ */
+export const OUTPUTS_DIR = ".mcp-outputs";
+/** Saved images kept, newest first: a plotting loop must not fill the disk (and the S3 mirror). */
+const KEEP_OUTPUTS = 32;
+const KEEP_OUTPUT_BYTES = 256 * 1024 * 1024;
+/** The names saveOutput gives; pruning touches nothing else, whatever else is in the folder. */
+const OUTPUT_NAME = /^[A-Za-z0-9_-]{1,64}-\d+\.(?:png|jpg|gif|webp)$/;
+
+/**
+ * Images the response limits dropped (no image_index in structuredContent) are saved in the
+ * workspace as .mcp-outputs/<execution-id>-<output-index>.<ext> and linked as workspace:// resources
+ * (resources/read returns them). With a bucket, a presigned S3 link to the same file comes first.
+ * Without a workspace the result is unchanged (its note stands).
  */
 export async function linkDroppedImages(
   result: CallToolResult,
@@ -130,24 +146,104 @@ export async function linkDroppedImages(
   workspace: Workspace | undefined,
   label: string,
 ): Promise<CallToolResult> {
-  if (!workspace?.persistent) return result;
+  if (!workspace) return result;
   const structured = (result.structuredContent as { outputs?: { image_index?: number }[] } | undefined)
     ?.outputs;
   if (!structured) return result;
-  const links: ResourceLink[] = [];
+  const added: CallToolResult["content"] = [];
+  const saved = new Set<string>();
+  const id = execution.executionId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "execution";
   for (const [i, output] of execution.outputs.entries()) {
     if (output.type !== "display_data" && output.type !== "execute_result") continue;
     if (structured[i]?.image_index !== undefined) continue;
     const mimeType = IMAGE_TYPES.find((t) => typeof output.data[t] === "string");
     if (!mimeType) continue;
     const bytes = Buffer.from((output.data[mimeType] as string).replace(/\s+/g, ""), "base64");
-    const name = `${label}-output-${i}.${EXTENSIONS[mimeType]}`;
-    const link = await workspace.linkBytes(bytes, mimeType, name);
-    if (link)
-      links.push(resourceLink(link, name, mimeType, "An image too large for the response.", bytes.length));
+    const file = `${id}-${i}.${EXTENSIONS[mimeType]}`;
+    const problems: string[] = [];
+    const relative = await saveOutput(workspace, file, bytes).catch((err: unknown) => {
+      problems.push(`not saved in the workspace (${describeProblem(err)})`);
+      return undefined;
+    });
+    if (relative) saved.add(file);
+    if (workspace.persistent) {
+      // The saved file when there is one: one upload serves both links (it is mirrored anyway).
+      const name = `${label}-output-${i}.${EXTENSIONS[mimeType]}`;
+      const link = await (
+        relative ? workspace.linkFile(relative) : workspace.linkBytes(bytes, mimeType, name)
+      ).catch((err: unknown) => void problems.push(`no S3 link (${describeProblem(err)})`));
+      if (link)
+        added.push(resourceLink(link, name, mimeType, "An image too large for the response.", bytes.length));
+    }
+    if (relative) {
+      added.push({
+        type: "resource_link",
+        uri: workspaceUri(relative),
+        name: file,
+        mimeType,
+        description: `An image too large for the response, saved in the workspace as ${relative}; read it with resources/read.`,
+        size: bytes.length,
+      } as ResourceLink);
+    }
+    if (problems.length > 0)
+      added.push({ type: "text", text: `[Image output ${i}: ${problems.join("; ")}.]` });
   }
-  if (links.length === 0) return result;
-  return { ...result, content: [...result.content, ...links] };
+  if (added.length === 0) return result;
+  if (saved.size > 0) await pruneOutputs(workspace, saved).catch(() => undefined);
+  return { ...result, content: [...result.content, ...added] };
+}
+
+/** Writes bytes to .mcp-outputs/<name> through a hidden temporary file, renamed into place. */
+async function saveOutput(workspace: Workspace, name: string, bytes: Uint8Array): Promise<string> {
+  const relative = `${OUTPUTS_DIR}/${name}`;
+  const dir = await workspace.resolve(OUTPUTS_DIR);
+  // Not through a link (one made by kernel code, say): pruning must only touch our own folder.
+  if (dir.relative !== OUTPUTS_DIR) throw new WorkspacePathError(`${OUTPUTS_DIR} is a symbolic link.`);
+  await onPath(OUTPUTS_DIR, () => mkdir(dir.absolute, { recursive: true }));
+  if (!(await lstat(dir.absolute)).isDirectory())
+    throw new WorkspacePathError(`${OUTPUTS_DIR} is not a directory.`);
+  const temp = path.join(dir.absolute, writeTempName(name));
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await onPath(relative, () => open(temp, flags, 0o644));
+  try {
+    try {
+      await handle.writeFile(bytes);
+    } finally {
+      await handle.close();
+    }
+    // The S3 sync and readers see the whole image or none; no fsync: the cell can be run again.
+    await onPath(relative, () => rename(temp, path.join(dir.absolute, name)));
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  return relative;
+}
+
+/** Removes the oldest saved images beyond KEEP_OUTPUTS / KEEP_OUTPUT_BYTES, never those in `keep`. */
+async function pruneOutputs(workspace: Workspace, keep: Set<string>): Promise<void> {
+  const dir = await workspace.resolve(OUTPUTS_DIR);
+  if (dir.relative !== OUTPUTS_DIR) return;
+  const files: { name: string; size: number; mtimeMs: number }[] = [];
+  for (const name of await readdir(dir.absolute)) {
+    if (!OUTPUT_NAME.test(name)) continue;
+    const info = await lstat(path.join(dir.absolute, name)).catch(() => undefined);
+    if (info?.isFile()) files.push({ name, size: info.size, mtimeMs: info.mtimeMs });
+  }
+  files.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  let count = 0;
+  let bytes = 0;
+  for (const file of files) {
+    count += 1;
+    bytes += file.size;
+    if (keep.has(file.name) || (count <= KEEP_OUTPUTS && bytes <= KEEP_OUTPUT_BYTES)) continue;
+    await rm(path.join(dir.absolute, file.name), { force: true });
+  }
+}
+
+function describeProblem(err: unknown): string {
+  if (err instanceof WorkspacePathError) return err.message;
+  return describeFileError(err) ?? (err instanceof Error ? err.message : String(err));
 }
 
 export async function fileSize(absolute: string): Promise<number | undefined> {

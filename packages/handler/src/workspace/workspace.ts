@@ -157,7 +157,10 @@ export class Workspace {
    * swapped in after the lstat would otherwise hang the open. The size is checked again on the open
    * handle, so a file that grew in between still cannot pass the cap.
    */
-  async readBytes(input: string, maxBytes: number): Promise<{ path: ResolvedPath; bytes: Buffer; size: number }> {
+  async readBytes(
+    input: string,
+    maxBytes: number,
+  ): Promise<{ path: ResolvedPath; bytes: Buffer; size: number }> {
     const resolved = await this.resolve(input);
     const info = await lstat(resolved.absolute).catch(() => undefined);
     if (!info) throw new FileNotFoundError(`${resolved.relative || input} does not exist in the workspace.`);

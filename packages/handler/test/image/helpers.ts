@@ -106,3 +106,23 @@ export function lastJsonLine(text: string): Record<string, unknown> {
   if (!line) throw new Error(`no JSON line in: ${text}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
+
+/** Poll `url` until it answers 2xx; fails early, with the sandbox's output, if `proc` exits. */
+export async function waitForHealth(
+  url: string,
+  proc: { exitCode: number | null; output: string },
+  timeoutMs: number,
+): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${proc.output}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return res;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no healthy ${url} within ${timeoutMs} ms:\n${proc.output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -13,7 +13,7 @@ export interface SigningKey {
   publicKey: CryptoKey;
 }
 
-export type DiscoveryMode = "ok" | "no-jwks-uri" | "wrong-issuer" | "error";
+export type DiscoveryMode = "ok" | "no-jwks-uri" | "wrong-issuer" | "error" | "hang";
 export type JwksMode = "ok" | "hang" | "error" | "not-json";
 
 export interface OidcProvider {
@@ -44,7 +44,12 @@ export async function startOidcProvider(issuerPath = "/realms/test"): Promise<Oi
     stranger: await signingKey("rsa-9", "RS256"),
   };
   const published = await Promise.all(
-    [keys.rsa, keys.ec].map(async (k) => ({ ...(await exportJWK(k.publicKey)), kid: k.kid, alg: k.alg, use: "sig" })),
+    [keys.rsa, keys.ec].map(async (k) => ({
+      ...(await exportJWK(k.publicKey)),
+      kid: k.kid,
+      alg: k.alg,
+      use: "sig",
+    })),
   );
   const hung = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => answer(req, res));
@@ -52,6 +57,7 @@ export async function startOidcProvider(issuerPath = "/realms/test"): Promise<Oi
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `${origin}${issuerPath}`;
   const issuerBase = issuer.replace(/\/+$/, "");
+  const issuerPathBase = new URL(issuerBase).pathname.replace(/\/+$/, "");
 
   const provider: OidcProvider = {
     issuer,
@@ -76,8 +82,9 @@ export async function startOidcProvider(issuerPath = "/realms/test"): Promise<Oi
 
   function answer(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? "/", origin).pathname;
-    if (path === `${issuerBase}/.well-known/openid-configuration`) {
+    if (path === `${issuerPathBase}/.well-known/openid-configuration`) {
       provider.requests.discovery++;
+      if (provider.discovery === "hang") return void hung.add(res);
       if (provider.discovery === "error") return json(res, 500, { error: "server_error" });
       return json(res, 200, {
         issuer: provider.discovery === "wrong-issuer" ? `${origin}/realms/other` : issuer,

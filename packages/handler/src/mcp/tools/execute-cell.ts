@@ -19,7 +19,7 @@ import { runCell } from "../long-run.js";
 import type { ToolContext } from "./context.js";
 import { cellIndexSchema, MAX_NOTEBOOK_BYTES, notebookPathSchema } from "./read-cell.js";
 
-export function registerExecuteCell(server: McpServer, ctx: ToolContext): void {
+export function registerExecuteCell(server: McpServer, ctx: ToolContext, mayAnswerWithTask = false): void {
   server.registerTool(
     "execute_cell",
     {
@@ -37,7 +37,7 @@ export function registerExecuteCell(server: McpServer, ctx: ToolContext): void {
           .optional()
           .describe(`Seconds before the cell is interrupted; clamped to ${ctx.maxTimeoutSeconds}.`),
       },
-      outputSchema: executionOutputShape,
+      ...(mayAnswerWithTask ? {} : { outputSchema: executionOutputShape }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async ({ notebook_path, cell_index, timeout }, request) => {

@@ -21,7 +21,7 @@ function timeoutSchema(max: number): z.ZodOptional<z.ZodNumber> {
   return schema;
 }
 
-export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
+export function registerExecuteCode(server: McpServer, ctx: ToolContext, mayAnswerWithTask = false): void {
   server.registerTool(
     "execute_code",
     {
@@ -32,7 +32,7 @@ export function registerExecuteCode(server: McpServer, ctx: ToolContext): void {
         `between calls. \`timeout\` (seconds, default ${ctx.defaultTimeoutSeconds}, at most ${ctx.maxTimeoutSeconds}) ` +
         "interrupts the cell when it expires and keeps the variables.",
       inputSchema: { code: codeSchema, timeout: timeoutSchema(ctx.maxTimeoutSeconds) },
-      outputSchema: executionOutputShape,
+      ...(mayAnswerWithTask ? {} : { outputSchema: executionOutputShape }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async ({ code, timeout }, request) =>

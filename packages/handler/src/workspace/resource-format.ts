@@ -1,3 +1,8 @@
+/** workspace://<path>, each segment percent-encoded so any file name survives URL parsing. */
+export function workspaceUri(relative: string): string {
+  return `workspace://${relative.split("/").map(encodeURIComponent).join("/")}`;
+}
+
 /**
  * Media types of workspace files by extension, for MCP resources. Text types are served as `text`;
  * binary ones as base64 `blob` without trying to decode them; an unknown extension is decided by
