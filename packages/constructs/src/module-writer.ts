@@ -20,7 +20,9 @@ export const PROVIDERS: Record<string, ProviderRequirement> = {
   aws: { source: "hashicorp/aws", version: ">= 6.29" },
   docker: { source: "kreuzwerker/docker", version: ">= 3.6" },
 };
-export const REQUIRED_TERRAFORM = ">= 1.5.0";
+// 1.11: write-only arguments (secret_string_wo), so that generated secrets stay out of the state;
+// ephemeral resources (1.10) and validations that refer to other variables (1.9) come with it.
+export const REQUIRED_TERRAFORM = ">= 1.11.0";
 
 export interface ModuleSpec {
   /** Folder name under modules/. */

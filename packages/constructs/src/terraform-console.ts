@@ -10,11 +10,13 @@ import { join } from "node:path";
 
 type Obj = Record<string, unknown>;
 
-const REF = String.raw`(?:data\.)?(?:aws|docker)_[a-z0-9_]+\.[a-z0-9_]+`;
+const REF = String.raw`(?:data\.|ephemeral\.)?(?:aws|docker)_[a-z0-9_]+\.[a-z0-9_]+`;
+/** An attribute, possibly of a nested block: `arn`, `domain_name_configuration[0].target_domain_name`. */
+const ATTR = String.raw`[a-z0-9_]+(?:\[[0-9]+\]\.[a-z0-9_]+)*`;
 
 function placeholders(expr: string): string {
   const re = new RegExp(
-    String.raw`one\((${REF})\[\*\]\.([a-z0-9_]+)\)|\b(${REF})\[\*\]\.([a-z0-9_]+)|\b(${REF})\.([a-z0-9_]+)`,
+    String.raw`one\((${REF})\[\*\]\.(${ATTR})\)|\b(${REF})\[\*\]\.(${ATTR})|\b(${REF})\.(${ATTR})`,
     "g",
   );
   return expr
@@ -38,7 +40,7 @@ export function requiringTerraform<T>(fn: () => T): () => T {
     if (!terraformAvailable()) {
       throw new Error(
         "This test evaluates the module with `terraform console` and terraform is not on PATH. " +
-          "Install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install); no provider download is needed.",
+          "Install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install); no provider download is needed.",
       );
     }
     return fn();
@@ -115,6 +117,7 @@ function blocks(json: Obj): Block[] {
   for (const [kind, prefix] of [
     ["resource", ""],
     ["data", "data."],
+    ["ephemeral", "ephemeral."],
   ] as const) {
     for (const [type, byName] of Object.entries((json[kind] ?? {}) as Record<string, Record<string, Obj>>)) {
       for (const [name, body] of Object.entries(byName)) {
@@ -134,7 +137,12 @@ function expressionsOf(value: unknown, path: string, found: Record<string, strin
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => expressionsOf(v, `${path}[${i}]`, found));
   } else if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) expressionsOf(v, `${path}.${k}`, found);
+    for (const [k, v] of Object.entries(value)) {
+      // A dynamic block's content refers to its iterator (cors_configuration.value.x), which only
+      // exists per element of for_each: evaluate the for_each, not the content.
+      if (k === "content" && /\.dynamic\.[a-z0-9_]+$/.test(path)) continue;
+      expressionsOf(v, `${path}.${k}`, found);
+    }
   }
 }
 

@@ -255,6 +255,7 @@ describe("the workspace://{+path} template", () => {
     put(root, "data/two.csv", "2");
     put(root, "notes.md", "n");
     const client = await connect(contextFor(workspaceAt(root)));
+    expect(client.getServerCapabilities()?.resources).toEqual({ listChanged: false });
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates).toEqual([
       expect.objectContaining({
@@ -440,6 +441,25 @@ describe("images dropped from a response", () => {
     expect((await client.listResources()).resources.map((r) => r.uri)).toContain(link!.uri);
   });
 
+  test("a later read of the same execution (outputs counted from 0 again) saves under new numbers", async () => {
+    const workspace = workspaceAt(dir("renumber"));
+    const small = { ...LIMITS, maxImageBytes: 10 };
+    const first = png(64);
+    const later = [png(80), png(96)];
+    const links: ResourceLink[] = [];
+    for (const images of [[first], later]) {
+      const run = execution("same-exec", images);
+      const linked = await linkDroppedImages(executionToToolResult(run, small), run, workspace, "x");
+      links.push(...linked.content.filter((c): c is ResourceLink => c.type === "resource_link"));
+    }
+    expect(links.map((l) => l.name)).toEqual(["same-exec-0.png", "same-exec-1.png", "same-exec-2.png"]);
+    const client = await connect(contextFor(workspace));
+    for (const [i, image] of [first, ...later].entries()) {
+      const blob = (await client.readResource({ uri: links[i]!.uri })).contents[0] as BlobResourceContents;
+      expect(Buffer.from(blob.blob, "base64").equals(image)).toBe(true);
+    }
+  });
+
   test("saved images are pruned to the newest 32; other files in the folder are left alone", async () => {
     const root = dir("prune");
     const workspace = workspaceAt(root);
@@ -515,8 +535,8 @@ describe("the 2026-07-28 era", () => {
     expect(one.resources).toHaveLength(100);
     // Our note sits beside the SDK's own _meta (serverInfo), not instead of it.
     expect(Object.keys(one._meta ?? {}).sort()).toEqual([
-      LISTING_META_KEY,
       "io.modelcontextprotocol/serverInfo",
+      LISTING_META_KEY,
     ]);
     const two = await client.listResources({ cursor: one.nextCursor! });
     expect(two.resources.map((r) => r.name)).toEqual(Array.from({ length: 25 }, (_, i) => `f${100 + i}.txt`));

@@ -101,12 +101,15 @@ export class Execution {
       const first = outputs[0];
       if (first?.type === "stream" && offset > 0) outputs[0] = { ...first, text: first.text.slice(offset) };
     }
+    // Only a read of the unread part moves the cursor: a whole copy (a task's result) leaves it.
     const last = all[all.length - 1];
-    this.readCursor = {
-      index: Math.max(0, all.length - 1),
-      offset: last?.type === "stream" ? last.text.length : 0,
-    };
-    if (last && last.type !== "stream") this.readCursor = { index: all.length, offset: 0 };
+    if (sinceLastRead) {
+      this.readCursor = {
+        index: Math.max(0, all.length - 1),
+        offset: last?.type === "stream" ? last.text.length : 0,
+      };
+      if (last && last.type !== "stream") this.readCursor = { index: all.length, offset: 0 };
+    }
     return {
       executionId: this.id,
       status: this.status,

@@ -142,14 +142,14 @@ export class KernelSession {
 
   /**
    * Waits for an execution to end (its hard timeout bounds the wait) and returns all of its output,
-   * not only the unread part. Undefined when this session no longer knows the id.
+   * not only the unread part. It stays readable by get_execution_output (among the last few kept).
+   * Undefined when this session no longer knows the id.
    */
   async awaitExecution(id: string): Promise<ExecutionResult | undefined> {
     const execution = this.executions.get(id);
     if (!execution) return undefined;
     await execution.waitFor(undefined);
     this.touch();
-    this.executions.delete(id);
     return execution.snapshot(false);
   }
 

@@ -73,6 +73,9 @@ export function registerWorkspaceResources(
       return readWorkspaceResource(ctx.workspace, uri, variables.path, maxBytes);
     },
   );
+  // McpServer advertises listChanged; no such notification ever comes (files change with every cell,
+  // and a server is built per request), so clients are told to list again instead of waiting.
+  server.server.registerCapabilities({ resources: { listChanged: false } });
   const builtIn = sdkListHandler(server);
   server.server.setRequestHandler("resources/list", async (request, context) => {
     const cursor = request.params?.cursor;

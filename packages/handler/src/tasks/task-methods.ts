@@ -8,6 +8,7 @@ import {
 import { z } from "zod";
 import { clientDeclaresTasks } from "../mcp/long-run.js";
 import { TASKS_EXTENSION, type TaskRunner } from "./task-runner.js";
+import { isValidTaskId } from "./task-store.js";
 
 const taskIdParams = z.looseObject({ taskId: z.string().min(1).max(200) });
 const anyResult = z.looseObject({});
@@ -22,18 +23,20 @@ export function registerTaskMethods(server: McpServer, runner: TaskRunner, calle
   const low = server.server;
   low.setRequestHandler("tasks/get", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    const task = await runner.get(caller, params.taskId);
+    const task = isValidTaskId(params.taskId) ? await runner.get(caller, params.taskId) : undefined;
     if (!task) throw unknownTask(params.taskId);
     return task;
   });
   low.setRequestHandler("tasks/cancel", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    if (!(await runner.cancel(caller, params.taskId))) throw unknownTask(params.taskId);
+    if (!isValidTaskId(params.taskId) || !(await runner.cancel(caller, params.taskId))) {
+      throw unknownTask(params.taskId);
+    }
     return { resultType: "complete" };
   });
   low.setRequestHandler("tasks/update", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    const task = await runner.get(caller, params.taskId);
+    const task = isValidTaskId(params.taskId) ? await runner.get(caller, params.taskId) : undefined;
     if (!task) throw unknownTask(params.taskId);
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,

@@ -136,7 +136,7 @@ const OUTPUT_NAME = /^[A-Za-z0-9_-]{1,64}-\d+\.(?:png|jpg|gif|webp)$/;
 
 /**
  * Images the response limits dropped (no image_index in structuredContent) are saved in the
- * workspace as .mcp-outputs/<execution-id>-<output-index>.<ext> and linked as workspace:// resources
+ * workspace as .mcp-outputs/<execution-id>-<n>.<ext> and linked as workspace:// resources
  * (resources/read returns them). With a bucket, a presigned S3 link to the same file comes first.
  * Without a workspace the result is unchanged (its note stands).
  */
@@ -153,13 +153,16 @@ export async function linkDroppedImages(
   const added: CallToolResult["content"] = [];
   const saved = new Set<string>();
   const id = execution.executionId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "execution";
+  let next: number | undefined;
   for (const [i, output] of execution.outputs.entries()) {
     if (output.type !== "display_data" && output.type !== "execute_result") continue;
     if (structured[i]?.image_index !== undefined) continue;
     const mimeType = IMAGE_TYPES.find((t) => typeof output.data[t] === "string");
     if (!mimeType) continue;
     const bytes = Buffer.from((output.data[mimeType] as string).replace(/\s+/g, ""), "base64");
-    const file = `${id}-${i}.${EXTENSIONS[mimeType]}`;
+    // Numbered on from earlier saves: get_execution_output counts its outputs from 0 again.
+    next ??= await nextOutputNumber(workspace, id);
+    const file = `${id}-${next++}.${EXTENSIONS[mimeType]}`;
     const problems: string[] = [];
     const relative = await saveOutput(workspace, file, bytes).catch((err: unknown) => {
       problems.push(`not saved in the workspace (${describeProblem(err)})`);
@@ -191,6 +194,14 @@ export async function linkDroppedImages(
   if (added.length === 0) return result;
   if (saved.size > 0) await pruneOutputs(workspace, saved).catch(() => undefined);
   return { ...result, content: [...result.content, ...added] };
+}
+
+/** One more than the highest number an image of execution `id` was saved under; 0 for none. */
+async function nextOutputNumber(workspace: Workspace, id: string): Promise<number> {
+  const dir = await workspace.resolve(OUTPUTS_DIR).catch(() => undefined);
+  const names = dir ? await readdir(dir.absolute).catch(() => [] as string[]) : [];
+  const pattern = new RegExp(`^${id}-(\\d+)\\.`);
+  return names.reduce((n, name) => Math.max(n, Number(pattern.exec(name)?.[1] ?? -1) + 1), 0);
 }
 
 /** Writes bytes to .mcp-outputs/<name> through a hidden temporary file, renamed into place. */
