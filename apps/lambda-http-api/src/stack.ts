@@ -1,15 +1,17 @@
 /**
  * Lambda + HTTP API: the function from the container image behind an API Gateway HTTP API, with
- * token, JWT or IAM auth, and an optional function URL. Variables and outputs are the module's
- * interface (modules/lambda-http-api).
+ * token, JWT or IAM auth, an optional function URL, custom domain and CORS. Variables and outputs
+ * are the module's interface (modules/lambda-http-api); the front door's are in
+ * front-door-variables.ts, the function's platform inputs in the constructs' function-inputs.ts.
  */
 import { App, Fn, Op } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import {
   AuthToken,
-  AUTH_TYPES,
+  authTokenVariables,
   AwsContext,
   handlerSettingsVariables,
+  lambdaPlatformVariables,
   logVariables,
   McpFunction,
   McpHttpApi,
@@ -21,6 +23,7 @@ import {
   workspaceOutputs,
   workspaceVariables,
 } from "@jupyter-mcp/constructs";
+import { frontDoorVariables } from "./front-door-variables.js";
 
 export const MODULE_NAME = "lambda-http-api";
 
@@ -97,11 +100,11 @@ export class LambdaHttpApiStack extends ModuleStack {
       type: "number",
       default: null,
       description:
-        "Reserved concurrency: caps the function and reserves that much of the account's concurrency. null (default) reserves none, which every account can apply (AWS keeps 100 units unreserved, so an account whose concurrency quota is 10 cannot reserve any). Calls beyond the cap are throttled (429), not queued. With sessions (a workspace bucket) a caller's variables follow it to any execution environment.",
+        "Reserved concurrency: caps the function and reserves that much of the account's concurrency. null (default) reserves none, which every account can apply (AWS keeps 100 units unreserved, so an account whose concurrency quota is 10 cannot reserve any). Calls beyond the cap are throttled (429), not queued; 0 throttles every call (an off switch). With sessions (a workspace bucket) a caller's variables follow it to any execution environment.",
       validation: [
         rule(
-          "var.reserved_concurrent_executions == null ? true : var.reserved_concurrent_executions >= 1",
-          "reserved_concurrent_executions must be null or at least 1.",
+          "var.reserved_concurrent_executions == null ? true : (var.reserved_concurrent_executions >= 0 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions)",
+          "reserved_concurrent_executions must be null or a whole number, 0 or more.",
         ),
       ],
     }).numberValue;
@@ -109,7 +112,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       type: "number",
       default: 0,
       description:
-        "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions when that is set.",
+        "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions when that is set. Change it and image_uri in separate applies (see the README).",
       validation: [
         rule(
           "var.provisioned_concurrent_executions >= 0",
@@ -119,108 +122,19 @@ export class LambdaHttpApiStack extends ModuleStack {
     }).numberValue;
     const logs = logVariables(this);
 
-    const authType = this.variable("auth_type", {
-      type: "string",
-      default: "token",
-      description:
-        'How callers authenticate: "token" (bearer token checked by the function, kept in Secrets Manager or SSM), "jwt" (HTTP API JWT authorizer: OIDC or Cognito) or "iam" (SigV4, AWS_IAM route authorization).',
-      validation: [
-        rule(
-          `contains([${AUTH_TYPES.map((t) => `"${t}"`).join(", ")}], var.auth_type)`,
-          'auth_type must be "token", "jwt" or "iam".',
-        ),
-      ],
-    }).stringValue;
-    const createSecret = this.variable("create_auth_token_secret", {
-      type: "bool",
-      default: true,
-      description:
-        'With auth_type "token" and neither auth_token_secret_arn nor auth_token_ssm_parameter_name set: create a Secrets Manager secret holding a random token.',
-    }).booleanValue;
-    const secretArn = this.variable("auth_token_secret_arn", {
-      type: "string",
-      default: "",
-      description:
-        'ARN of an existing Secrets Manager secret whose SecretString is the bearer token (auth_type "token"). The function may read this secret only.',
-      validation: [
-        rule(
-          'var.auth_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.auth_token_secret_arn))',
-          "auth_token_secret_arn must be a Secrets Manager secret ARN.",
-        ),
-      ],
-    }).stringValue;
-    const ssmName = this.variable("auth_token_ssm_parameter_name", {
-      type: "string",
-      default: "",
-      description:
-        'Name of an existing SSM SecureString parameter holding the bearer token (auth_type "token"), used when auth_token_secret_arn is empty.',
-    }).stringValue;
-    const tokenKms = this.variable("auth_token_kms_key_arn", {
-      type: "string",
-      default: "",
-      description:
-        "KMS key of the token's secret or parameter when it is a customer managed key (grants kms:Decrypt on it); also encrypts a created secret.",
-    }).stringValue;
-    const jwtIssuer = this.variable("jwt_issuer", {
-      type: "string",
-      default: "",
-      description:
-        'OIDC issuer URL for auth_type "jwt", e.g. https://cognito-idp.REGION.amazonaws.com/USER_POOL_ID.',
-      validation: [
-        rule(
-          'var.jwt_issuer == "" || startswith(var.jwt_issuer, "https://")',
-          "jwt_issuer must be an https:// URL.",
-        ),
-      ],
-    }).stringValue;
-    const jwtAudience = this.variable("jwt_audience", {
-      type: "list(string)",
-      default: [],
-      description: 'Accepted JWT audiences for auth_type "jwt" (for Cognito: the app client IDs).',
-    }).listValue;
-    const burst = this.variable("throttling_burst_limit", {
-      type: "number",
-      default: 10,
-      description: "HTTP API stage burst limit (requests).",
-      validation: [rule("var.throttling_burst_limit >= 0", "throttling_burst_limit must be 0 or more.")],
-    }).numberValue;
-    const rate = this.variable("throttling_rate_limit", {
-      type: "number",
-      default: 5,
-      description: "HTTP API stage steady-state rate limit (requests per second).",
-      validation: [rule("var.throttling_rate_limit >= 0", "throttling_rate_limit must be 0 or more.")],
-    }).numberValue;
-    const createUrl = this.variable("create_function_url", {
-      type: "bool",
-      default: false,
-      description:
-        "Create a Lambda function URL on the `live` alias, for calls longer than the HTTP API's 30 s limit (up to the function timeout).",
-    }).booleanValue;
-    const urlAuth = this.variable("function_url_authorization_type", {
-      type: "string",
-      default: "AWS_IAM",
-      description:
-        'Function URL auth: "AWS_IAM" (SigV4) or "NONE" (public; allowed only with auth_type "token", where the function checks the token).',
-      validation: [
-        rule(
-          'contains(["AWS_IAM", "NONE"], var.function_url_authorization_type)',
-          'function_url_authorization_type must be "AWS_IAM" or "NONE".',
-        ),
-      ],
-    }).stringValue;
+    const platform = lambdaPlatformVariables(this);
+    const door = frontDoorVariables(this);
+    const tokenInputs = authTokenVariables(this, "lambda");
     const environment = handlerSettingsVariables(this);
     const ws = workspaceVariables(this);
     const sessions = sessionVariables(this);
     const tags = tagsVariable(this);
 
-    const isToken = Op.eq(authType, "token");
+    const isToken = Op.eq(door.authType, "token");
     const token = new AuthToken(this, "auth_token", {
       name: functionName,
       enabled: isToken,
-      secretArn,
-      ssmParameterName: ssmName,
-      createSecret,
-      kmsKeyArn: tokenKms,
+      ...tokenInputs,
       tags,
       context,
     });
@@ -241,25 +155,24 @@ export class LambdaHttpApiStack extends ModuleStack {
       allowInsecure: Op.not(isToken),
       workspace,
       environment,
+      ...platform,
+      context,
       tags,
     });
     const api = new McpHttpApi(this, "http_api", {
+      ...door,
       name: functionName,
       fn,
-      authType,
-      jwtIssuer,
-      jwtAudience,
-      throttlingBurstLimit: burst,
-      throttlingRateLimit: rate,
       accessLogRetentionDays: logs.retentionDays,
       logKmsKeyArn: logs.kmsKeyArn,
-      createFunctionUrl: createUrl,
-      functionUrlAuthType: urlAuth,
       tags,
     });
 
     const endpoint = Fn.trimsuffix(api.url, "/");
-    this.output("api_endpoint", { value: endpoint, description: "Base URL of the HTTP API." });
+    this.output("api_endpoint", {
+      value: endpoint,
+      description: "Base URL of the HTTP API (https://<domain_name> with a custom domain).",
+    });
     this.output("mcp_url", {
       value: `${endpoint}/mcp`,
       description: "The MCP endpoint to give to clients (Streamable HTTP).",
@@ -286,10 +199,23 @@ export class LambdaHttpApiStack extends ModuleStack {
       description: "ARN of the `live` alias that everything invokes; give it to the keep-warm module.",
     });
     this.output("function_alias_name", { value: fn.alias.name, description: "Name of the alias (`live`)." });
-    this.output("role_arn", { value: fn.role.arn, description: "ARN of the function's execution role." });
+    this.output("role_arn", {
+      value: fn.roleArn,
+      description: "ARN of the function's execution role (created, or lambda_role).",
+    });
     this.output("role_name", {
-      value: fn.role.name,
+      value: fn.roleName,
       description: "Name of the function's execution role (attach extra policies to it, e.g. for S3).",
+    });
+    this.output("role_policy_json", {
+      value: fn.rolePolicyJson,
+      description:
+        "Every permission the function needs, as one IAM policy document: attach it to lambda_role when create_role = false (a created role carries these as inline policies).",
+    });
+    this.output("api_domain_target", {
+      value: { domain_name: api.domain.targetDomainName, hosted_zone_id: api.domain.hostedZoneId },
+      description:
+        "With domain_name: the target of a DNS alias record for it (null attributes without a domain).",
     });
     this.output("log_group_name", { value: fn.logGroup.name, description: "The function's log group." });
     this.output("api_access_log_group_name", {

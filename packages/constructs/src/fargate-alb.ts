@@ -196,7 +196,7 @@ export function fargateAlb(scope: Construct, props: FargateAlbProps): FargateAlb
       }),
   );
   const host = pick(hasDomain, props.domainName ?? "", alb.dnsName);
-  const url = pick(hasCert, `https://${host}`, `http://${host}`);
+  const url = Fn.format("%s://%s", [pick(hasCert, "https", "http"), host]);
   when(
     and(hasDomain, isSet(props.route53ZoneId)),
     (count) =>

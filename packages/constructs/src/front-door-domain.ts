@@ -17,7 +17,7 @@ import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name/index.js";
 import type { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage/index.js";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
-import { and, isLiteral, isSet, named, pick, ref, when, type Cond } from "./util.js";
+import { and, isLiteral, isSet, named, NULL, pick, ref, when, type Cond } from "./util.js";
 
 export interface HttpApiDomainOptions {
   /** The custom domain, e.g. mcp.example.com; none when unset. */
@@ -31,14 +31,23 @@ export interface HttpApiDomainOptions {
 export const DOMAIN_NEEDS_CERTIFICATE =
   "domain_name needs domain_name_certificate_arn: an ACM certificate for that name in the API's region.";
 
-/** The domain's resources; returns whether it exists and its URL (https://<domain>). */
+export interface ApiDomain {
+  readonly enabled: Cond;
+  /** https://<domain>. */
+  readonly url: string;
+  /** What a DNS alias record points to (null without a domain). */
+  readonly targetDomainName: string;
+  readonly hostedZoneId: string;
+}
+
+/** The domain's resources; returns whether it exists, its URL and its alias target. */
 export function httpApiDomain(
   scope: Construct,
   api: Apigatewayv2Api,
   stage: Apigatewayv2Stage,
   options: HttpApiDomainOptions,
   tags?: Record<string, string>,
-): { enabled: Cond; url: string } {
+): ApiDomain {
   const enabled = named(scope, "has_domain", isSet(options.domainName));
   const name = options.domainName ?? "";
   const hasCert = isSet(options.certificateArn);
@@ -60,7 +69,7 @@ export function httpApiDomain(
           : { precondition: [{ condition: hasCert, errorMessage: DOMAIN_NEEDS_CERTIFICATE }] },
       }),
   );
-  if (!domain) return { enabled, url: "" };
+  if (!domain) return { enabled, url: "", targetDomainName: NULL, hostedZoneId: NULL };
   new Apigatewayv2ApiMapping(scope, "mapping", {
     count: domain.count,
     apiId: api.id,
@@ -82,7 +91,12 @@ export function httpApiDomain(
         },
       }),
   );
-  return { enabled, url: `https://${name}` };
+  return {
+    enabled,
+    url: Fn.format("https://%s", [name]),
+    targetDomainName: ref(domain, "domain_name_configuration[0].target_domain_name"),
+    hostedZoneId: ref(domain, "domain_name_configuration[0].hosted_zone_id"),
+  };
 }
 
 /** `cors_configuration`, as the HTTP API takes it. */
@@ -121,7 +135,7 @@ export function httpApiCors(api: Apigatewayv2Api, cors: HttpApiCors | IResolvabl
 }
 
 /** The front door's base URL: the custom domain's when there is one, else the stage's. */
-export function baseUrl(domain: { enabled: Cond; url: string }, stageUrl: string): string {
+export function baseUrl(domain: ApiDomain, stageUrl: string): string {
   if (domain.enabled === false) return stageUrl;
   return pick(domain.enabled, domain.url, stageUrl);
 }

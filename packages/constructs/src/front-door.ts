@@ -22,7 +22,14 @@ import type { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { McpFunction } from "./function.js";
 import { functionUrl } from "./function-url.js";
-import { baseUrl, httpApiCors, httpApiDomain, type HttpApiCors, type HttpApiDomainOptions } from "./front-door-domain.js";
+import {
+  baseUrl,
+  httpApiCors,
+  httpApiDomain,
+  type ApiDomain,
+  type HttpApiCors,
+  type HttpApiDomainOptions,
+} from "./front-door-domain.js";
 import { eq, NULL, pick, ref, when, type Cond } from "./util.js";
 
 /** Routes sent to the function. GET/DELETE /mcp exist so the handler can answer 405 itself. */
@@ -65,8 +72,8 @@ export class McpHttpApi extends Construct {
   readonly functionUrl?: LambdaFunctionUrl;
   /** The API's URL: https://<domain> with a custom domain, else the `$default` stage's invoke URL. */
   readonly url: string;
-  /** Whether a custom domain is in use, and its URL. */
-  readonly domain: { enabled: Cond; url: string };
+  /** Whether a custom domain is in use, its URL and its DNS alias target. */
+  readonly domain: ApiDomain;
   /** The function URL, or null. */
   readonly functionUrlValue: string;
 

@@ -3,7 +3,7 @@
  * logging. Each yields what LambdaFunction takes plus the preconditions that stop a plan whose
  * combination Lambda would refuse at apply.
  */
-import { Fn, Op, Token, type IResolvable, type Precondition } from "cdktf";
+import { Fn, Op, Token, type Precondition } from "cdktf";
 import type { LambdaFunctionLoggingConfig } from "@cdktf/provider-aws/lib/lambda-function/index.js";
 import { and, isLiteral, not, type Cond } from "./util.js";
 
@@ -28,7 +28,9 @@ export interface LambdaVpc {
 function hasItems(list: string[] | undefined): Cond {
   if (list === undefined) return false;
   if (!Token.isUnresolved(list)) return list.length > 0;
-  return Fn.conditional(Op.eq(list, Token.nullValue()), false, Op.gte(Fn.lengthOf(list), 1)) as IResolvable;
+  // length(x == null ? [] : x) >= 1: the conditional inside the call's parentheses, so that the
+  // result can be an operand of && (CDKTF does not parenthesize a bare conditional).
+  return Op.gte(Fn.lengthOf(Fn.conditional(Op.eq(list, Token.nullValue()), [], list)), 1);
 }
 
 export const VPC_PAIR_MESSAGE =

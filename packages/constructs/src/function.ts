@@ -189,6 +189,8 @@ export class McpFunction extends Construct {
       });
     }
     const kms = props.kmsKeyArn;
+    const mode = props.tracingMode;
+    const tracing = mode !== undefined && Token.isUnresolved(mode) ? Fn.coalesce([mode, "PassThrough"]) : mode;
     this.function = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: "Jupyter MCP server",
@@ -206,8 +208,7 @@ export class McpFunction extends Construct {
       // null, not "", when unset: Lambda's AWS managed key.
       kmsKeyArn: kms === undefined ? undefined : pick(isSet(kms), kms, NULL),
       // No tracing_config is PassThrough, which Lambda reports back: the same with a null mode.
-      tracingConfig:
-        props.tracingMode === undefined ? undefined : { mode: Fn.coalesce([props.tracingMode, "PassThrough"]) },
+      tracingConfig: tracing === undefined ? undefined : { mode: tracing },
       vpcConfig: vpc.config,
       tags,
       dependsOn: role.logsPolicy ? [role.logsPolicy] : [],

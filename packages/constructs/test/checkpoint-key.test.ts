@@ -1,11 +1,11 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret/index.js";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js";
-import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js";
 import { CHECKPOINT_KEY_LENGTH } from "../src/checkpoint-key.js";
 import { checkPolicies } from "../src/policy.js";
 import {
   boolVar,
   dataOf,
+  ephemeralOf,
   fargateWith,
   lambdaEnv as env,
   lambdaWith,
@@ -28,7 +28,7 @@ const policyNamed = (out: string, name: string) =>
   resourcesOf(out, "aws_iam_role_policy").find((p) => p.name === name);
 
 describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
-  it("with sessions: a secret with a random 64-character key, no punctuation, kept across plans, tagged", () => {
+  it("with sessions: a secret with a random 64-character key, no punctuation, never in state, tagged", () => {
     const out = lambdaWith({ create: true, tags: { team: "platform" } });
     expect(out).toHaveResourceWithProperties(SecretsmanagerSecret, {
       name_prefix: "mcp-checkpoint-key-",
@@ -40,16 +40,20 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
     expect(secret).not.toHaveProperty("kms_key_id");
     expect(secret).not.toHaveProperty("count");
     expect(CHECKPOINT_KEY_LENGTH).toBeGreaterThanOrEqual(48);
-    expect(out).toHaveDataSourceWithProperties(DataAwsSecretsmanagerRandomPassword, {
-      password_length: CHECKPOINT_KEY_LENGTH,
-      exclude_punctuation: true,
-    });
-    expect(out).toHaveResourceWithProperties(SecretsmanagerSecretVersion, {
+    // The random key is an ephemeral value written write-only: in neither the plan nor the state.
+    expect(dataOf(out, "aws_secretsmanager_random_password")).toEqual([]);
+    expect(ephemeralOf(out, "aws_secretsmanager_random_password")).toEqual([
+      { password_length: CHECKPOINT_KEY_LENGTH, exclude_punctuation: true },
+    ]);
+    const version = resourcesOf(out, "aws_secretsmanager_secret_version")[0]!;
+    expect(version).toEqual({
       secret_id: "${one(aws_secretsmanager_secret.ws_sessions_checkpoint_key_secret[*].id)}",
-      secret_string:
-        "${one(data.aws_secretsmanager_random_password.ws_sessions_checkpoint_key_random[*].random_password)}",
-      lifecycle: { ignore_changes: ["secret_string"] },
+      secret_string_wo:
+        "${ephemeral.aws_secretsmanager_random_password.ws_sessions_checkpoint_key_random.random_password}",
+      secret_string_wo_version: 1,
     });
+    expect(version).not.toHaveProperty("secret_string");
+    expect(version).not.toHaveProperty("lifecycle");
     expect(env(out)).toContain(
       `"MCP_CHECKPOINT_KEY_SECRET_ARN" = one(aws_secretsmanager_secret.ws_sessions_checkpoint_key_secret[*].arn)`,
     );
@@ -68,7 +72,7 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
       const out = lambdaWith(options);
       expect(out).not.toHaveResource(SecretsmanagerSecret);
       expect(out).not.toHaveResource(SecretsmanagerSecretVersion);
-      expect(dataOf(out, "aws_secretsmanager_random_password")).toEqual([]);
+      expect(ephemeralOf(out, "aws_secretsmanager_random_password")).toEqual([]);
       expect(env(out)).not.toContain("MCP_CHECKPOINT_KEY");
       expect(secretStatements(out)).toEqual([]);
       expect(statements(out).find((x) => x.sid === "DecryptCheckpointKey")).toBeUndefined();
@@ -99,7 +103,7 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
     const out = lambdaWith({ create: true, sessions: { checkpointKey: { secretArn: GIVEN_ARN } } });
     expect(out).not.toHaveResource(SecretsmanagerSecret);
     expect(out).not.toHaveResource(SecretsmanagerSecretVersion);
-    expect(dataOf(out, "aws_secretsmanager_random_password")).toEqual([]);
+    expect(ephemeralOf(out, "aws_secretsmanager_random_password")).toEqual([]);
     expect(env(out)).toContain(`"MCP_CHECKPOINT_KEY_SECRET_ARN" = "${GIVEN_ARN}"`);
     expect(secretStatements(out)).toEqual([
       {
@@ -160,7 +164,10 @@ describe("McpCheckpointKey (the key that signs session checkpoints)", () => {
     const created = "${local.ws_sessions_checkpoint_key_create_secret ? 1 : 0}";
     expect(resourcesOf(out, "aws_secretsmanager_secret")[0]!.count).toBe(created);
     expect(resourcesOf(out, "aws_secretsmanager_secret_version")[0]!.count).toBe(created);
-    expect(dataOf(out, "aws_secretsmanager_random_password")[0]!.count).toBe(created);
+    expect(ephemeralOf(out, "aws_secretsmanager_random_password")[0]!.count).toBe(created);
+    expect(resourcesOf(out, "aws_secretsmanager_secret_version")[0]!.secret_string_wo).toBe(
+      "${one(ephemeral.aws_secretsmanager_random_password.ws_sessions_checkpoint_key_random[*].random_password)}",
+    );
     expect(resourcesOf(out, "aws_secretsmanager_secret")[0]!.kms_key_id).toBe(
       "${(length(compact([var.key_kms])) >= 1) ? var.key_kms : null}",
     );

@@ -130,7 +130,10 @@ describe("McpFargate", () => {
   });
 
   it("ALB with a certificate: HTTPS on 443, HTTP redirects, 443 open", () => {
-    const out = fargate({ certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/c" });
+    const out = fargate({
+      certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+      domainName: "mcp.example.com",
+    });
     expect(out).toHaveResourceWithProperties(LbListener, {
       port: 443,
       protocol: "HTTPS",

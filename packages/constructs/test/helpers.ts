@@ -38,6 +38,11 @@ export function dataOf(out: string, type: string): Json[] {
   return Object.values((parse(out).data?.[type] ?? {}) as Json);
 }
 
+/** The ephemeral resources of one type (Terraform JSON's top-level `ephemeral` key). */
+export function ephemeralOf(out: string, type: string): Json[] {
+  return Object.values((parse(out).ephemeral?.[type] ?? {}) as Json);
+}
+
 export function stringVar(stack: TerraformStack, name: string, def = ""): string {
   return new TerraformVariable(stack, name, { type: "string", default: def }).stringValue;
 }

@@ -211,11 +211,15 @@ export function spawnImage({
     ...env,
   };
   delete fullEnv.HOME; // Lambda gives no HOME
-  const child = spawn("bwrap", bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv, asPid1, binds }), {
-    // bwrap is pid 1 of the sandbox, and user code can read its environ too: give it nothing of ours.
-    env: { PATH: process.env.PATH },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "bwrap",
+    bwrapArgs({ rootfs, env: fullEnv, cwd: info.workingDir, uid, argv, asPid1, binds }),
+    {
+      // bwrap is pid 1 of the sandbox, and user code can read its environ too: give it nothing of ours.
+      env: { PATH: process.env.PATH },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.output = "";
   const collect = (stream, to) =>
     stream.on("data", (d) => {

@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/server";
 import { registerTaskMethods } from "../tasks/task-methods.js";
 import { TASKS_EXTENSION, type TaskRunner } from "../tasks/task-runner.js";
 import { recordToolSchemas } from "./call-check.js";
+import { registerWorkspaceResources } from "./resources.js";
 import type { ToolContext } from "./tools/context.js";
 import { registerExecuteCode } from "./tools/execute-code.js";
 import { registerGetExecutionOutput } from "./tools/get-execution-output.js";
@@ -32,7 +33,8 @@ without changing it; restart_kernel clears everything. Output is capped per call
 not whole data sets. Files live in the workspace (the kernel's working directory): list_files,
 create_notebook, read_notebook and the cell tools (read_cell, insert_cell, overwrite_cell_source,
 delete_cell, execute_cell) take paths relative to it. install_package pip-installs a package for the
-kernel. Outputs too large for a response come back as resource_link URLs when S3 is configured.`;
+kernel. The workspace's files are also MCP resources (workspace://<path>, resources/list and
+resources/read); images too large for a response are saved there and come back as resource links.`;
 
 /** What one request's server needs beyond the tool context. */
 export interface ServerSetup {
@@ -84,6 +86,7 @@ export function createMcpServer(ctx: ToolContext, setup: ServerSetup = { era: "l
   registerOverwriteCellSource(server, ctx);
   registerDeleteCell(server, ctx);
   registerExecuteCell(server, ctx, mayAnswerWithTask);
+  registerWorkspaceResources(server, ctx);
   if (tasks) registerTaskMethods(server, tasks.runner, tasks.caller);
   return server;
 }

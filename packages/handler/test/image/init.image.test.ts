@@ -113,7 +113,10 @@ describe("image under ECS's process model: init processes and /proc/*/environ", 
     });
 
     test("kernel code reads every environ it can, PID 1's included, and finds neither the token nor the credentials URI", async () => {
-      const result = await client!.callTool({ name: "execute_code", arguments: { code: environProbe(SECRETS) } });
+      const result = await client!.callTool({
+        name: "execute_code",
+        arguments: { code: environProbe(SECRETS) },
+      });
       const out = texts(result.content as ToolContent[]);
       expect(result.isError).toBeFalsy();
       const probe = lastJsonLine(out) as unknown as ProbeResult;
@@ -127,7 +130,8 @@ describe("image under ECS's process model: init processes and /proc/*/environ", 
     });
 
     test("the kernel's own environment has neither variable", async () => {
-      const code = "import os, json; print(json.dumps(sorted(k for k in os.environ if k.startswith(('AWS_CONTAINER', 'MCP_AUTH')))))";
+      const code =
+        "import os, json; print(json.dumps(sorted(k for k in os.environ if k.startswith(('AWS_CONTAINER', 'MCP_AUTH')))))";
       const result = await client!.callTool({ name: "execute_code", arguments: { code } });
       expect(texts(result.content as ToolContent[]).trim()).toBe("[]");
     });
@@ -153,7 +157,9 @@ describe("image under ECS's process model: init processes and /proc/*/environ", 
       if (exit === "running") await stopImage(child);
       expect(exit).toEqual({ code: 78, signal: null });
       expect(child.output).toContain("refusing to start");
-      expect(child.output).toMatch(/process 1 \(tini\) holds AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, MCP_AUTH_TOKEN/);
+      expect(child.output).toMatch(
+        /process 1 \(tini\) holds AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, MCP_AUTH_TOKEN/,
+      );
       expect(child.output).toContain("initProcessEnabled");
       expect(child.output).not.toContain(TOKEN);
       expect(child.output).not.toContain(CREDENTIALS_URI);

@@ -43,7 +43,8 @@ describe("image configuration", () => {
       "var/task/server.mjs",
       "var/task/node_modules/zeromq/package.json",
       "var/task/node_modules/cmake-ts/build/loader.js",
-      "var/runtime/node_modules/aws-lambda-ric/bin/index.mjs",
+      "var/runtime/node_modules/aws-lambda-ric/index.mjs",
+      "var/runtime/node_modules/aws-lambda-ric/rapid-client.node",
     ]) {
       expect(existsSync(`${rootfs}/${f}`)).toBe(true);
     }
