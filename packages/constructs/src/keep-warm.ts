@@ -104,7 +104,7 @@ export class McpKeepWarm extends Construct {
         new LambdaFunctionEventInvokeConfig(this, "async", {
           count: n,
           functionName: props.functionArn,
-          qualifier: pick(hasAlias, aliasName ?? "", NULL),
+          qualifier: hasAlias === false ? undefined : pick(hasAlias, aliasName ?? "", NULL),
           maximumRetryAttempts: 0,
           maximumEventAgeInSeconds: PING_MAX_AGE_SECONDS,
         }),

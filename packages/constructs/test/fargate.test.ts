@@ -5,9 +5,13 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition/i
 import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener/index.js";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group/index.js";
-import { AuthToken } from "../src/auth-token.js";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
+import { TerraformOutput } from "cdktf";
+import { AuthToken, NO_TOKEN_SOURCE } from "../src/auth-token.js";
+import { CERTIFICATE_NEEDS_DOMAIN } from "../src/fargate-alb.js";
+import { fargateMemoryFor } from "../src/fargate-sizes.js";
 import { McpFargate, type McpFargateProps } from "../src/fargate.js";
-import { resourcesOf, statements, synth } from "./helpers.js";
+import { boolVar, parse, resourcesOf, statements, stringVar, synth } from "./helpers.js";
 
 const REPO = "arn:aws:ecr:eu-west-1:123456789012:repository/mcp";
 
@@ -155,5 +159,86 @@ describe("McpFargate", () => {
     expect(taskIn.referenced_security_group_id).toBe("${aws_security_group.svc_alb_sg.id}");
     const albOut = resourcesOf(out, "aws_vpc_security_group_egress_rule").find((r) => r.from_port === 8080)!;
     expect(albOut.referenced_security_group_id).toBe("${aws_security_group.svc_task_sg.id}");
+  });
+
+  it("no ECS init process: the image runs tini, and ECS's init would expose the environment in /proc/1/environ", () => {
+    const defs = resourcesOf(fargate(), "aws_ecs_task_definition")[0]!.container_definitions as string;
+    expect(defs).not.toContain("initProcessEnabled");
+    expect(defs).not.toContain("linuxParameters");
+  });
+
+  it("CPU and memory as a pair: Fargate's table, refused at synth otherwise", () => {
+    expect(fargateMemoryFor(256)).toEqual([512, 1024, 2048]);
+    expect(fargateMemoryFor(512)).toEqual([1024, 2048, 3072, 4096]);
+    expect(fargateMemoryFor(8192)).toEqual([16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440]);
+    expect(fargateMemoryFor(16384).at(-1)).toBe(122880);
+    expect(fargateMemoryFor(300)).toEqual([]);
+    expect(() => fargate({ cpu: 256, memory: 4096 })).toThrow(/Fargate does not run 256 CPU with 4096 MiB/);
+    const out = fargate({ cpu: 512, memory: 2048 });
+    expect(resourcesOf(out, "aws_ecs_task_definition")[0]).toMatchObject({ cpu: 512, memory: 2048 });
+  });
+
+  it("URL: https://<domain> with a certificate, which needs the domain; Route 53 alias to the ALB when a zone is given", () => {
+    const url = (props: Partial<McpFargateProps>) =>
+      parse(
+        synth((s, context) => {
+          const authToken = new AuthToken(s, "tok", { name: "mcp", context });
+          const svc = new McpFargate(s, "svc", {
+            name: "mcp",
+            imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1",
+            ecrRepositoryArn: REPO,
+            vpcId: "vpc-1",
+            subnetIds: ["subnet-a"],
+            albSubnetIds: ["subnet-c", "subnet-d"],
+            authToken,
+            context,
+            ...props,
+          });
+          new TerraformOutput(s, "svc_url", { value: svc.url });
+        }),
+      );
+    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/c";
+    const withDomain = url({ certificateArn: cert, domainName: "mcp.example.com", route53ZoneId: "Z1" });
+    expect(withDomain.output.svc_url.value).toBe('${format("%s://%s", "https", "mcp.example.com")}');
+    const record = Object.values(withDomain.resource.aws_route53_record)[0] as Record<string, unknown>;
+    expect(record).toMatchObject({
+      zone_id: "Z1",
+      name: "mcp.example.com",
+      type: "A",
+      alias: { name: "${aws_lb.svc_alb.dns_name}", zone_id: "${aws_lb.svc_alb.zone_id}", evaluate_target_health: true },
+    });
+    expect(url({}).output.svc_url.value).toBe('${format("%s://%s", "http", aws_lb.svc_alb.dns_name)}');
+    expect(url({}).resource.aws_route53_record).toBeUndefined();
+    expect(() => url({ certificateArn: cert })).toThrow(CERTIFICATE_NEEDS_DOMAIN);
+  });
+
+  it("at plan time: the HTTPS listener's precondition asks for the domain; the task's for a token source", () => {
+    const out = synth((s, context) => {
+      const authToken = new AuthToken(s, "tok", {
+        name: "mcp",
+        createSecret: boolVar(s, "create_secret", true),
+        context,
+      });
+      new McpFargate(s, "svc", {
+        name: "mcp",
+        imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mcp:v1",
+        ecrRepositoryArn: REPO,
+        vpcId: "vpc-1",
+        subnetIds: ["subnet-a"],
+        albSubnetIds: ["subnet-c", "subnet-d"],
+        certificateArn: stringVar(s, "cert"),
+        domainName: stringVar(s, "domain"),
+        authToken,
+        context,
+      });
+    });
+    const https = resourcesOf(out, "aws_lb_listener").find((l) => l.protocol === "HTTPS")!;
+    expect(https.lifecycle.precondition).toEqual([
+      { condition: "${(length(compact([var.domain])) >= 1)}", error_message: CERTIFICATE_NEEDS_DOMAIN },
+    ]);
+    expect(resourcesOf(out, "aws_ecs_task_definition")[0]!.lifecycle.precondition).toEqual([
+      { condition: "${local.tok_has_source}", error_message: NO_TOKEN_SOURCE },
+    ]);
+    expect(out).not.toHaveResource(Route53Record);
   });
 });

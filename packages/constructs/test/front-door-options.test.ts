@@ -1,4 +1,4 @@
-import { TerraformVariable, type TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformVariable, type TerraformStack } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
 import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping/index.js";
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name/index.js";
@@ -15,13 +15,12 @@ function api(props: Partial<McpHttpApiProps> | ((s: TerraformStack) => Partial<M
   out: string;
   url: string;
 } {
-  let url = "";
   const out = synth((s) => {
     const fn = new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE });
     const extra = typeof props === "function" ? props(s) : props;
-    url = new McpHttpApi(s, "api", { name: "mcp", fn, ...extra }).url;
+    new TerraformOutput(s, "api_url", { value: new McpHttpApi(s, "api", { name: "mcp", fn, ...extra }).url });
   });
-  return { out, url };
+  return { out, url: parse(out).output.api_url.value as string };
 }
 
 const permissions = (out: string): Json[] => resourcesOf(out, "aws_lambda_permission");
@@ -43,7 +42,7 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
     expect(invoke).toMatchObject({ count: 2, invoked_via_function_url: true, principal: url!.principal });
     expect(invoke).not.toHaveProperty("source_arn");
     // Named principals are the scope: no CKV_AWS_364 finding, and never "*".
-    expect(checkPolicies(parse(out))).toEqual([]);
+    expect(checkPolicies(parse(out), { tokenAuthRoutes: true })).toEqual([]);
     expect(permissions(out).filter((p) => p.principal === "*")).toEqual([]);
   });
 

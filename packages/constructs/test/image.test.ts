@@ -5,7 +5,7 @@ import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { RegistryImage } from "@cdktf/provider-docker/lib/registry-image/index.js";
 import { McpImage } from "../src/image.js";
-import { boolVar, parse, resourcesOf, synth } from "./helpers.js";
+import { boolVar, parse, resourcesOf, stringVar, synth } from "./helpers.js";
 
 describe("McpImage", () => {
   it("creates an immutable, scanned repository with a lifecycle policy and a Lambda pull policy", () => {
@@ -61,5 +61,28 @@ describe("McpImage", () => {
     expect(resourcesOf(out, "docker_image")[0]!.count).toBe("${var.build ? 1 : 0}");
     expect(resourcesOf(out, "docker_registry_image")[0]!.count).toBe("${var.build ? 1 : 0}");
     expect(resourcesOf(out, "docker_image")[0]!.name).toContain(":v1");
+  });
+
+  it("immutable tags: a hash tag rebuilds on a source change; an explicit tag rebuilds on a new tag only", () => {
+    const build = (imageTag?: string) =>
+      synth((s, context) => {
+        new DockerProvider(s, "docker");
+        new McpImage(s, "img", { repositoryName: "mcp", build: true, imageTag, context });
+      });
+    const hashed = build();
+    const sourceHash = "${local.img_source_hash}";
+    expect(resourcesOf(hashed, "docker_image")[0]!.triggers).toEqual({ source_hash: sourceHash });
+    expect(resourcesOf(hashed, "docker_registry_image")[0]!.triggers).toEqual({ source_hash: sourceHash });
+    // A fixed tag: pushing a changed source under it would fail (the tag exists and is immutable).
+    const fixed = build("v1");
+    expect(resourcesOf(fixed, "docker_image")[0]!.triggers).toEqual({ source_hash: "tag:v1" });
+    expect(resourcesOf(fixed, "docker_registry_image")[0]!.triggers).toEqual({ source_hash: "tag:v1" });
+    const planned = synth((s, context) => {
+      new DockerProvider(s, "docker");
+      new McpImage(s, "img", { repositoryName: "mcp", build: true, imageTag: stringVar(s, "tag"), context });
+    });
+    expect(resourcesOf(planned, "docker_image")[0]!.triggers.source_hash).toMatch(
+      /^\$\{\(length\(compact\(\[var\.tag\]\)\) >= 1\) \? "tag:\$\{/,
+    );
   });
 });

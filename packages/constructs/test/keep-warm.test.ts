@@ -1,7 +1,8 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule/index.js";
 import { McpKeepWarm } from "../src/keep-warm.js";
-import { resourcesOf, statements, synth } from "./helpers.js";
+import { boolVar, resourcesOf, statements, stringVar, synth } from "./helpers.js";
 
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:mcp";
 
@@ -62,5 +63,45 @@ describe("McpKeepWarm", () => {
     const assume = statements(out).find((x) => x.sid === "AssumeRole")!;
     expect(assume.principals).toEqual([{ type: "Service", identifiers: ["scheduler.amazonaws.com"] }]);
     expect(assume.condition[0].variable).toBe("aws:SourceAccount");
+  });
+
+  it("async: pings are dropped after 60 s in Lambda's queue, never retried (event invoke config on the alias)", () => {
+    const out = synth(
+      (s, context) => new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, aliasArn: `${FN}:live`, context }),
+    );
+    expect(out).toHaveResourceWithProperties(LambdaFunctionEventInvokeConfig, {
+      function_name: FN,
+      qualifier: "live",
+      maximum_retry_attempts: 0,
+      maximum_event_age_in_seconds: 60,
+    });
+    // Without an alias it configures the unqualified function (what the pings then invoke).
+    const bare = synth((s, context) => new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, context }));
+    expect(resourcesOf(bare, "aws_lambda_function_event_invoke_config")[0]).not.toHaveProperty("qualifier");
+    const off = synth(
+      (s, context) => new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, asyncConfig: false, context }),
+    );
+    expect(off).not.toHaveResource(LambdaFunctionEventInvokeConfig);
+  });
+
+  it("async at plan time: the alias name from the ARN's 8th field; counted on its own switch", () => {
+    const out = synth(
+      (s, context) =>
+        new McpKeepWarm(s, "kw", {
+          name: "mcp",
+          functionArn: FN,
+          aliasArn: stringVar(s, "alias"),
+          asyncConfig: boolVar(s, "async", true),
+          kmsKeyArn: stringVar(s, "kms"),
+          context,
+        }),
+    );
+    const config = resourcesOf(out, "aws_lambda_function_event_invoke_config")[0]!;
+    expect(config.count).toBe("${var.async ? 1 : 0}");
+    expect(config.qualifier).toBe('${(length(compact([var.alias])) >= 1) ? element(split(":", var.alias), 7) : null}');
+    // CKV_AWS_297: a customer managed key for the schedules, when given.
+    expect(resourcesOf(out, "aws_scheduler_schedule")[0]!.kms_key_arn).toBe(
+      "${(length(compact([var.kms])) >= 1) ? var.kms : null}",
+    );
   });
 });

@@ -3,8 +3,21 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
+import { TerraformVariable } from "cdktf";
+import { BUCKET_PREFIX_MAX, bucketPrefixProblem, defaultBucketPrefix } from "../src/bucket-prefix.js";
+import { McpWorkspace } from "../src/workspace.js";
 import { checkPolicies } from "../src/policy.js";
-import { boolVar, fargateWith, lambdaEnv, lambdaWith, parse, resourcesOf, statements } from "./helpers.js";
+import {
+  boolVar,
+  fargateWith,
+  lambdaEnv,
+  lambdaWith,
+  parse,
+  resourcesOf,
+  statements,
+  stringVar,
+  synth,
+} from "./helpers.js";
 
 describe("McpWorkspace", () => {
   it("creates nothing by default", () => {
@@ -92,5 +105,49 @@ describe("McpWorkspace", () => {
     const policy = resourcesOf(out, "aws_iam_role_policy").find((p) => p.name === "workspace")!;
     expect(policy.role).toBe("${aws_iam_role.svc_task_role.id}");
     expect(JSON.parse(out).locals.svc_environment_map).toContain("MCP_WORKSPACE_BUCKET");
+  });
+
+  it("bucket_prefix: what S3 and the provider accept (37 characters, lowercase, digits, hyphens, dots)", () => {
+    // Derived from the name: lowercased, "_" as "-", cut to 26 + "-workspace-" (11) = 37 at most.
+    expect(defaultBucketPrefix("mcp")).toBe("mcp-workspace-");
+    const long = defaultBucketPrefix(`My_Function_${"x".repeat(44)}`);
+    expect(long).toBe("my-function-xxxxxxxxxxxxxx-workspace-");
+    expect(long.length).toBe(BUCKET_PREFIX_MAX);
+    expect(bucketPrefixProblem(long)).toBeUndefined();
+    for (const [bad, why] of [
+      ["a".repeat(38), /longer than 37/],
+      ["Upper-", /lowercase/],
+      ["under_score-", /lowercase/],
+      ["-leading", /starting with a letter or digit/],
+      ["two..dots-", /".."/],
+      ["xn--punycode-", /reserved "xn--"/],
+      ["sthree-x-", /reserved "sthree-"/],
+    ] as const) {
+      expect(bucketPrefixProblem(bad)).toMatch(why);
+    }
+    const out = synth((s, context) => {
+      new McpWorkspace(s, "ws", { name: "Mcp_Server", create: true, context });
+    });
+    expect(resourcesOf(out, "aws_s3_bucket")[0]!.bucket_prefix).toBe("mcp-server-workspace-");
+    expect(() =>
+      synth((s, context) => new McpWorkspace(s, "ws", { name: "mcp", bucketPrefix: "Bad_Prefix", create: true, context })),
+    ).toThrow(/workspace bucket prefix "Bad_Prefix" is not only lowercase/);
+  });
+
+  it("bucket_prefix at plan time: derived in Terraform and checked by a precondition on the bucket", () => {
+    const out = synth((s, context) => {
+      const name = new TerraformVariable(s, "name", { type: "string" }).stringValue;
+      new McpWorkspace(s, "ws", { name, bucketPrefix: stringVar(s, "prefix"), create: true, context });
+    });
+    expect(parse(out).locals.ws_bucket_prefix).toBe(
+      '${(length(compact([var.prefix])) >= 1) ? var.prefix : "${substr(lower(replace(var.name, "_", "-")), 0, 26)}-workspace-"}',
+    );
+    const bucket = resourcesOf(out, "aws_s3_bucket")[0]!;
+    expect(bucket.bucket_prefix).toBe("${local.ws_bucket_prefix}");
+    const [pre] = bucket.lifecycle.precondition;
+    expect(pre.condition).toBe(
+      '${length(local.ws_bucket_prefix) <= 37 && can(regex("^[a-z0-9][a-z0-9.-]*$", local.ws_bucket_prefix)) && !strcontains(local.ws_bucket_prefix, "..") && !startswith(local.ws_bucket_prefix, "xn--") && !startswith(local.ws_bucket_prefix, "sthree-") && !startswith(local.ws_bucket_prefix, "amzn-s3-demo-")}',
+    );
+    expect(pre.error_message).toMatch(/at most 37 characters/);
   });
 });

@@ -113,6 +113,58 @@ describe.each(HTTP_EVENT_SHAPES)("dist/lambda.js with %s events", (shape) => {
   });
 });
 
+describe.each(HTTP_EVENT_SHAPES)("dist/lambda.js, 2026-07-28 requests, with %s events", (shape) => {
+  const modern = (method: string, name?: string) => ({
+    ...auth,
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": method,
+    ...(name ? { "mcp-name": name } : {}),
+  });
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": { name: "t", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": {},
+  };
+
+  test("server/discover and a tools/call without initialize, answered as JSON", async () => {
+    const discover = await invoke(
+      eventFor(shape, {
+        method: "POST",
+        path: "/mcp",
+        headers: modern("server/discover"),
+        body: rpcBody(1, "server/discover", { _meta: meta }),
+      }),
+    );
+    expect(discover.status).toBe(200);
+    const found = (await discover.json()) as { result: { supportedVersions: string[] } };
+    expect(found.result.supportedVersions).toContain("2026-07-28");
+
+    const run = await invoke(
+      eventFor(shape, {
+        method: "POST",
+        path: "/mcp",
+        headers: modern("tools/call", "execute_code"),
+        body: rpcBody(2, "tools/call", {
+          name: "execute_code",
+          arguments: { code: `print("modern ${shape}")` },
+          _meta: { ...meta, progressToken: 1 },
+        }),
+      }),
+    );
+    expect(run.status).toBe(200);
+    // A buffered Lambda exchange cannot stream: no progress, a plain JSON answer.
+    expect(run.headers.get("content-type")).toMatch(/application\/json/);
+    const body = (await run.json()) as {
+      id: number;
+      result: { content: { text?: string }[]; resultType: string };
+    };
+    expect(body.id).toBe(2);
+    expect(body.result.resultType).toBe("complete");
+    expect(body.result.content[0]?.text).toContain(`modern ${shape}`);
+  });
+});
+
 describe("dist/lambda.js beyond HTTP", () => {
   test("an HTTP API named stage in the path is stripped", async () => {
     const res = await invoke(eventFor("http-api-v2", { method: "GET", path: "/health", stage: "prod" }));
