@@ -82,7 +82,7 @@ describe(`modules/${MODULE_NAME}`, () => {
     expect(json.provider).toBeUndefined();
     expect(json.terraform).toEqual({
       required_providers: { aws: { source: "hashicorp/aws", version: ">= 6.29" } },
-      required_version: ">= 1.5.0",
+      required_version: ">= 1.11.0",
     });
   });
 
@@ -176,7 +176,8 @@ describe(`modules/${MODULE_NAME}`, () => {
       { image_uri: IMAGE, function_url_authorization_type: "OPEN" },
       { image_uri: IMAGE, cloudwatch_logs_retention_in_days: 2 },
       { image_uri: IMAGE, kernel_preload: "numpy, pandas" },
-      { image_uri: IMAGE, reserved_concurrent_executions: 0 },
+      { image_uri: IMAGE, reserved_concurrent_executions: -1 },
+      { image_uri: IMAGE, reserved_concurrent_executions: 1.5 },
       { image_uri: IMAGE, session_table_name: "x" },
       { image_uri: IMAGE, session_table_name: "no spaces allowed" },
       { image_uri: IMAGE, session_table_kms_key_arn: "alias/mine" },
@@ -225,8 +226,8 @@ describe(`modules/${MODULE_NAME}`, () => {
     });
     const vars = json.variable as Record<string, { default?: unknown }>;
     expect(vars.create_session_table!.default).toBe(true);
-    expect(vars.session_table_name!.default).toBe("");
-    expect(vars.session_table_kms_key_arn!.default).toBe("");
+    expect(vars.session_table_name!.default).toBeNull();
+    expect(vars.session_table_kms_key_arn!.default).toBeNull();
     expect(vars.session_table_deletion_protection_enabled!.default).toBe(true);
     expect(Object.keys(json.output as object)).toEqual(
       expect.arrayContaining(["session_table_name", "session_table_arn"]),
@@ -236,7 +237,7 @@ describe(`modules/${MODULE_NAME}`, () => {
   it("IAM for sessions: only GetItem/PutItem/UpdateItem/DeleteItem on only the table ARN, S3 on sessions/*", () => {
     const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
     const withDynamo = Object.entries(docs).filter(([, d]) =>
-      (d.statement as Json[]).some((st) => (st.actions as string[]).some((a) => a.startsWith("dynamodb:"))),
+      ((d.statement ?? []) as Json[]).some((st) => (st.actions as string[]).some((a) => a.startsWith("dynamodb:"))),
     );
     expect(withDynamo.map(([name]) => name)).toEqual(["lambda_workspace_sessions_policy"]);
     const [, doc] = withDynamo[0]!;
@@ -255,7 +256,7 @@ describe(`modules/${MODULE_NAME}`, () => {
     ]);
     const policy = ((json.resource as Json).aws_iam_role_policy as Json)
       .lambda_workspace_sessions_role_policy;
-    expect(policy.role).toBe("${aws_iam_role.lambda_role.id}");
+    expect(policy.role).toBe("${one(aws_iam_role.lambda_role[*].id)}");
     // The workspace's own policy no longer covers the whole prefix: files/ and outputs/ only.
     const ws = docs.lambda_workspace_policy!.statement as Json[];
     expect(ws[0]!.resources.map((r: string) => r.replace(/^.*\//, ""))).toEqual(["*", "*"]);
@@ -312,10 +313,10 @@ describe(`modules/${MODULE_NAME}`, () => {
     },
   );
 
-  it("checkpoint key: a random secret created with sessions, tagged, kept across plans; its own inputs", () => {
+  it("checkpoint key: a random secret created with sessions, tagged, never in state; its own inputs", () => {
     const vars = json.variable as Record<string, { default?: unknown }>;
-    expect(vars.checkpoint_key_secret_arn!.default).toBe("");
-    expect(vars.checkpoint_key_kms_key_arn!.default).toBe("");
+    expect(vars.checkpoint_key_secret_arn!.default).toBeNull();
+    expect(vars.checkpoint_key_kms_key_arn!.default).toBeNull();
     const res = json.resource as Json;
     const secret = res.aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret;
     expect(secret).toEqual({
@@ -327,19 +328,26 @@ describe(`modules/${MODULE_NAME}`, () => {
       recovery_window_in_days: 7,
       tags: "${var.tags}",
     });
-    const random = (json.data as Json).aws_secretsmanager_random_password
+    // Ephemeral, written write-only: the key is in neither the plan nor the state.
+    const random = (json.ephemeral as Json).aws_secretsmanager_random_password
       .workspace_sessions_checkpoint_key_random;
     expect(random).toEqual({ count: secret.count, password_length: 64, exclude_punctuation: true });
     const version = res.aws_secretsmanager_secret_version.workspace_sessions_checkpoint_key_value;
-    expect(version.count).toBe(secret.count);
-    expect(version.lifecycle).toEqual({ ignore_changes: ["secret_string"] });
+    expect(version).toEqual({
+      count: secret.count,
+      secret_id: "${one(aws_secretsmanager_secret.workspace_sessions_checkpoint_key_secret[*].id)}",
+      secret_string_wo:
+        "${one(ephemeral.aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random[*].random_password)}",
+      secret_string_wo_version: 1,
+    });
+    expect(json.data as Json).not.toHaveProperty("aws_secretsmanager_random_password");
     expect((json.output as Json).checkpoint_key_secret_arn.description).toMatch(/null without sessions/);
   });
 
   it("IAM for the checkpoint key: only GetSecretValue on only that secret; kms:Decrypt via Secrets Manager", () => {
     const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
     const all: Json[] = Object.entries(docs).flatMap(([name, d]) =>
-      (d.statement as Json[]).map((st) => ({ name, count: d.count, ...st })),
+      ((d.statement ?? []) as Json[]).map((st) => ({ name, count: d.count, ...st })),
     );
     const secretArn = (json.output as Json).checkpoint_key_secret_arn.value;
     // Every Secrets Manager statement of the module: the token's and the checkpoint key's.
@@ -374,7 +382,7 @@ describe(`modules/${MODULE_NAME}`, () => {
     const policies = (json.resource as Json).aws_iam_role_policy as Record<string, Json>;
     for (const name of ["workspace-checkpoint-key", "workspace-checkpoint-key-kms"]) {
       expect(Object.values(policies).find((p) => p.name === name)!.role).toBe(
-        "${aws_iam_role.lambda_role.id}",
+        "${one(aws_iam_role.lambda_role[*].id)}",
       );
     }
   });

@@ -78,15 +78,17 @@ export function functionRole(scope: Construct, props: FunctionRoleProps): Functi
       }),
   );
   const given = props.roleArn ?? "";
-  const attr = (name: "arn" | "id" | "name", fromArn: string): string => {
+  const attr = (name: "arn" | "name", fromArn: string): string => {
     if (!role) return fromArn;
-    if (role.count === undefined) return { arn: role.arn, id: role.id, name: role.name }[name];
+    if (role.count === undefined) return { arn: role.arn, name: role.name }[name];
     return pick(create, ref(role, name), fromArn);
   };
   // A role ARN may carry a path (role/service/x): the name is its last segment.
   const givenName = Token.isUnresolved(given) ? Fn.regex("[^/]+$", given) : given.split("/").pop()!;
   const documents: string[] = [];
-  const target: RoleTarget = { id: attr("id", ""), attach: create, documents };
+  // The policies are counted on the role's own condition, so they may name it without a fallback.
+  const roleId = !role ? "" : role.count === undefined ? role.id : ref(role, "id");
+  const target: RoleTarget = { id: roleId, attach: create, documents };
 
   const logsPolicy = rolePolicy(scope, "logs", target, true, [
     {

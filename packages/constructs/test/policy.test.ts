@@ -171,6 +171,46 @@ describe("policy checks catch what they are for", () => {
     expect(
       checks({ resource: { aws_lambda_permission: { p: { ...via, invoked_via_function_url: false } } } }),
     ).toEqual(["CKV_AWS_364", "CKV_AWS_364"]);
+    // An AWS_IAM function URL's statements for named principals: the principal is the scope.
+    const iamUrl = { action: "lambda:InvokeFunctionUrl", principal: "210987654321", function_url_auth_type: "AWS_IAM" };
+    expect(checks({ resource: { aws_lambda_permission: { p: iamUrl } } })).toEqual([]);
+    expect(checks({ resource: { aws_lambda_permission: { p: { ...iamUrl, principal: "*" } } } })).toEqual([
+      "CKV_AWS_364",
+      "CKV_AWS_364",
+    ]);
+  });
+
+  it('"*" only for actions without resource-level permissions: ECR login, the VPC Describe calls, X-Ray writes', () => {
+    for (const a of ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTraceSegments"]) {
+      expect(checks(doc({ actions: [a], resources: ["*"] }))).toEqual([]);
+    }
+    expect(checks(doc({ actions: ["ec2:CreateNetworkInterface"], resources: ["*"] }))).toEqual(["CKV_AWS_355"]);
+  });
+
+  it("the Checkov rules the READMEs explain are skipped, and each is enforceable", () => {
+    const cases: [string, Json, Json][] = [
+      ["CKV_AWS_338", { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } }, { retention_in_days: 365 }],
+      ["CKV_AWS_149", { aws_secretsmanager_secret: { s: {} } }, { kms_key_id: "arn:aws:kms:eu-west-1:1:key/k" }],
+      ["CKV_AWS_301", { aws_lambda_permission: { p: { principal: "*", function_url_auth_type: "NONE", action: "lambda:InvokeFunctionUrl" } } }, { principal: "123456789012" }],
+      ["CKV_AWS_378", { aws_lb_target_group: { t: { protocol: "HTTP" } } }, { protocol: "HTTPS" }],
+      ["CKV2_AWS_28", { aws_lb: { a: { drop_invalid_header_fields: true } } }, { internal: true }],
+      ["CKV_AWS_297", { aws_scheduler_schedule: { s: {} } }, { kms_key_arn: "arn:aws:kms:eu-west-1:1:key/k" }],
+    ];
+    for (const [check, resource, fix] of cases) {
+      const json = { resource };
+      expect({ check, found: checks(json) }).toEqual({ check, found: [] });
+      const enforced = checkPolicies(json, { enforce: [check] }).map((f) => f.check);
+      expect({ check, enforced }).toEqual({ check, enforced: [check] });
+      const [type, byName] = Object.entries(resource)[0]!;
+      const fixed = { resource: { [type]: { x: { ...Object.values(byName as Json)[0], ...fix } } } };
+      expect({ check, fixed: checkPolicies(fixed, { enforce: [check] }).map((f) => f.check) }).toEqual({
+        check,
+        fixed: [],
+      });
+      // A module whose resources pass the rule need not explain it.
+      expect(undocumentedSkips(fixed, "").map((f) => f.check)).not.toContain(check);
+      expect(undocumentedSkips(json, "").map((f) => f.check)).toContain(check);
+    }
   });
 
   it("stage access logs (CKV_AWS_76), route authorization (CKV_AWS_309) with /health open", () => {

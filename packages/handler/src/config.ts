@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readOAuthConfig, type OAuthConfig } from "./auth/oauth-config.js";
 import { DEFAULT_CALLER, TOKEN_NAME } from "./callers.js";
 
 /**
@@ -300,6 +301,8 @@ export interface Config {
   progressIntervalSeconds: number;
   taskAfterSeconds: number;
   taskTtlSeconds: number;
+  /** OAuth (an OIDC issuer's JWTs name callers): RFC 9728 metadata, and in-server JWT checks. */
+  oauth: OAuthConfig | undefined;
 }
 
 /** Sessions are on when both a bucket and a session table are configured. */
@@ -393,6 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     progressIntervalSeconds: e.MCP_PROGRESS_INTERVAL_SECONDS,
     taskAfterSeconds: e.MCP_TASK_AFTER_SECONDS,
     taskTtlSeconds: e.MCP_TASK_TTL_SECONDS,
+    oauth: readOAuthConfig(env),
     limits: {
       maxOutputChars: e.MCP_MAX_OUTPUT_CHARS,
       maxImages: e.MCP_MAX_IMAGES,

@@ -34,6 +34,7 @@ interface Ready {
 
 const NO_TOKEN =
   "No bearer token is configured. Set MCP_AUTH_TOKEN, MCP_AUTH_TOKEN_SECRET_ARN or MCP_AUTH_TOKEN_SSM_PARAMETER, " +
+  "or MCP_OIDC_ISSUER with MCP_JWT_VALIDATION=server to check JWTs here, " +
   "or MCP_ALLOW_INSECURE=1 when the front door authenticates callers itself (JWT authorizer or IAM).";
 
 /** How long a failed token fetch is trusted before the next event tries again. */
@@ -44,7 +45,11 @@ let resolved: StoredSecrets | undefined;
 
 async function init(): Promise<Ready> {
   const started = performance.now();
-  const tokenSource = config.authTokens.size > 0 || config.authTokenSecretArn || config.authTokenSsmParameter;
+  const tokenSource =
+    config.authTokens.size > 0 ||
+    config.authTokenSecretArn ||
+    config.authTokenSsmParameter ||
+    config.oauth?.validation === "server";
   if (!tokenSource && !config.allowInsecure) {
     log.error("init failed", { error: NO_TOKEN });
     return { error: NO_TOKEN, permanent: true };

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { OAUTH_SETTINGS } from "../src/auth/oauth-config.js";
 import { ConfigError, isLoopbackHost, loadConfig, SETTINGS } from "../src/config.js";
 import { kernelEnvironment, stateDirs } from "../src/jupyter/environment.js";
 import { bearerMatches } from "../src/http/auth.js";
@@ -62,7 +63,8 @@ describe("configuration", () => {
         .map((line) => line.split("|").map((cell) => cell.trim()))
         .map((cells) => [cells[1]!.replace(/`/g, ""), cells[2]] as const),
     );
-    for (const s of SETTINGS) expect([s.name, rows.get(s.name)]).toEqual([s.name, s.default]);
+    for (const s of [...SETTINGS, ...OAUTH_SETTINGS])
+      expect([s.name, rows.get(s.name)]).toEqual([s.name, s.default]);
   });
 
   test("the kernel environment is an allowlist", () => {

@@ -3,6 +3,18 @@ import type { KernelSession } from "../kernel/session.js";
 import { afterBody, McpEndpoint } from "../mcp/endpoint.js";
 import type { TaskRunner } from "../tasks/task-runner.js";
 import { SERVER_NAME, SERVER_VERSION } from "../mcp/server.js";
+import {
+  AuthUnavailableError,
+  bearerToken,
+  InsufficientScopeError,
+  InvalidTokenError,
+  JwtVerifier,
+} from "../auth/jwt.js";
+import {
+  challengeResponse,
+  isProtectedResourcePath,
+  protectedResourceResponse,
+} from "../auth/protected-resource.js";
 import { callerKey, tokenIdentity } from "../callers.js";
 import { bearerCaller } from "./auth.js";
 import { BodyTooLargeError, readBody } from "./body.js";
@@ -21,6 +33,7 @@ export type AppConfig = Pick<
   | "basePath"
   | "progressIntervalSeconds"
   | "taskAfterSeconds"
+  | "oauth"
 > & {
   /** Bearer tokens by caller name; empty means no bearer auth (loopback, or the front door authenticates). */
   authTokens: ReadonlyMap<string, string>;
@@ -98,15 +111,44 @@ export function createApp(options: AppOptions): FetchHandler {
     },
   );
 
-  /** The caller's identity, or a 401 response. A bearer token, when configured, is always required. */
-  const authenticate = (request: Request, context: RequestContext): { identity?: string } | Response => {
-    if (config.authTokens.size === 0)
+  const oauth = config.oauth;
+  const jwt = oauth?.validation === "server" ? new JwtVerifier(oauth) : undefined;
+
+  /**
+   * The caller's identity, or a 401/403/503 response. A named bearer token matches first; with an
+   * OIDC issuer and in-server validation, any other bearer token must be a valid JWT of that issuer,
+   * naming the caller as a JWT authorizer in front would (jwt:<iss>|<sub>).
+   */
+  const authenticate = async (
+    request: Request,
+    context: RequestContext,
+  ): Promise<{ identity?: string } | Response> => {
+    if (config.authTokens.size === 0 && !jwt) {
       return context.identity === undefined ? {} : { identity: context.identity };
-    const name = bearerCaller(request.headers.get("authorization"), config.authTokens);
+    }
+    const header = request.headers.get("authorization");
+    const name = config.authTokens.size > 0 ? bearerCaller(header, config.authTokens) : undefined;
     if (name !== undefined) {
       const identity = context.identity ?? tokenIdentity(name);
       return identity === undefined ? {} : { identity };
     }
+    if (jwt && oauth) {
+      const token = bearerToken(header);
+      if (token === undefined) return challengeResponse(oauth, request);
+      try {
+        return { identity: (await jwt.verify(token)).identity };
+      } catch (err) {
+        if (err instanceof InvalidTokenError || err instanceof InsufficientScopeError) {
+          return challengeResponse(oauth, request, err.challenge);
+        }
+        if (err instanceof AuthUnavailableError) {
+          options.log?.warn("token keys unavailable", { error: err.message });
+          return jsonResponse(503, { error: "auth_unavailable", message: err.message });
+        }
+        throw err;
+      }
+    }
+    if (oauth) return challengeResponse(oauth, request);
     return jsonResponse(
       401,
       { error: "unauthorized", message: "Send a token of this server as `Authorization: Bearer <token>`." },
@@ -128,7 +170,9 @@ export function createApp(options: AppOptions): FetchHandler {
         // Unauthenticated: whether the server is up, nothing about anyone's kernel.
         return jsonResponse(200, { status: "ok", name: SERVER_NAME, version: SERVER_VERSION });
       }
-      const caller = authenticate(request, context);
+      // RFC 9728: where a client learns which authorization server issues tokens for us (no auth).
+      if (oauth && isProtectedResourcePath(path)) return protectedResourceResponse(oauth, request);
+      const caller = await authenticate(request, context);
       if (caller instanceof Response) return caller;
       if (!MCP_PATHS.has(path)) {
         return jsonResponse(404, {

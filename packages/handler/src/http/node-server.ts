@@ -20,9 +20,10 @@ export class InsecureBindError extends Error {
 }
 
 export function assertSecureBind(config: Config): void {
-  if (config.authTokens.size === 0 && !isLoopbackHost(config.host) && !config.allowInsecure) {
+  const authenticates = config.authTokens.size > 0 || config.oauth?.validation === "server";
+  if (!authenticates && !isLoopbackHost(config.host) && !config.allowInsecure) {
     throw new InsecureBindError(
-      `Refusing to serve code execution on ${config.host} without MCP_AUTH_TOKEN or MCP_AUTH_TOKENS. Set one, bind HOST=127.0.0.1, or set MCP_ALLOW_INSECURE=1 if another layer authenticates.`,
+      `Refusing to serve code execution on ${config.host} without MCP_AUTH_TOKEN, MCP_AUTH_TOKENS or MCP_OIDC_ISSUER (with MCP_JWT_VALIDATION=server). Set one, bind HOST=127.0.0.1, or set MCP_ALLOW_INSECURE=1 if another layer authenticates.`,
     );
   }
 }

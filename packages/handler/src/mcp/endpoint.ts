@@ -51,10 +51,11 @@ export class McpEndpoint {
     private readonly base: BaseToolContext,
     private readonly options: EndpointOptions = {},
   ) {
-    this.modern = createMcpHandler(
-      ({ authInfo }) => this.serverFor(requestOf(authInfo), "modern"),
-      { legacy: "reject", responseMode: "auto", ...(options.onError ? { onerror: options.onError } : {}) },
-    );
+    this.modern = createMcpHandler(({ authInfo }) => this.serverFor(requestOf(authInfo), "modern"), {
+      legacy: "reject",
+      responseMode: "auto",
+      ...(options.onError ? { onerror: options.onError } : {}),
+    });
   }
 
   async handle(request: Request, parsedBody: unknown, perRequest: EndpointRequest): Promise<Response> {
@@ -91,7 +92,11 @@ export class McpEndpoint {
     });
   }
 
-  private async legacy(request: Request, parsedBody: unknown, perRequest: EndpointRequest): Promise<Response> {
+  private async legacy(
+    request: Request,
+    parsedBody: unknown,
+    perRequest: EndpointRequest,
+  ): Promise<Response> {
     const server = this.serverFor(perRequest, "legacy");
     // Bad params get -32602 naming the field, not an isError result (call-check.ts).
     const invalid = invalidParamsResponse(parsedBody, server);
@@ -154,21 +159,25 @@ export async function afterBody(response: Response, done: () => Promise<void>): 
       await reader.cancel(reason);
     },
   });
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 function declaresTasks(body: unknown): boolean {
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
   const capabilities = meta?.["io.modelcontextprotocol/clientCapabilities"] as
-    | { extensions?: Record<string, unknown> }
-    | undefined;
+    { extensions?: Record<string, unknown> } | undefined;
   return typeof capabilities?.extensions === "object" && TASKS_EXTENSION in capabilities.extensions;
 }
 
 function asksForProgress(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
   return messages.some((m) => {
-    const token = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken;
+    const token = (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta
+      ?.progressToken;
     return typeof token === "string" || typeof token === "number";
   });
 }

@@ -17,7 +17,11 @@ export interface CellRun {
   finish(result: ExecutionResult): Promise<CallToolResult>;
 }
 
-export async function runCell(ctx: ToolContext, request: ServerContext, run: CellRun): Promise<CallToolResult> {
+export async function runCell(
+  ctx: ToolContext,
+  request: ServerContext,
+  run: CellRun,
+): Promise<CallToolResult> {
   const seconds = run.timeout === undefined ? undefined : Math.min(run.timeout, ctx.maxTimeoutSeconds);
   const clamped =
     run.timeout !== undefined && seconds !== run.timeout
@@ -78,7 +82,11 @@ function progressListener(ctx: ToolContext, request: ServerContext): ExecuteOpti
       void request.mcpReq
         .notify({
           method: "notifications/progress",
-          params: { progressToken: token, progress: Math.round(p.elapsedMs / 1000), message: progressMessage(p) },
+          params: {
+            progressToken: token,
+            progress: Math.round(p.elapsedMs / 1000),
+            message: progressMessage(p),
+          },
         })
         .catch(() => undefined);
     },

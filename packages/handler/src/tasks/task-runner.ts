@@ -157,13 +157,19 @@ export class TaskRunner {
             await this.stopLive(taskId, live);
           }
         })
-        .catch((err: unknown) => this.options.log?.warn("task heartbeat failed", { taskId, error: String(err) }));
+        .catch((err: unknown) =>
+          this.options.log?.warn("task heartbeat failed", { taskId, error: String(err) }),
+        );
     }, this.tickMs);
     try {
       const ended = await outcome;
       if ("result" in ended) {
         live.result = ended.result;
-        await store.update(live.caller, taskId, { status: "completed", result: ended.result, statusMessage: "Done." });
+        await store.update(live.caller, taskId, {
+          status: "completed",
+          result: ended.result,
+          statusMessage: "Done.",
+        });
       } else {
         const message = ended.error instanceof Error ? ended.error.message : String(ended.error);
         await store.update(live.caller, taskId, { status: "failed", error: { code: -32603, message } });
@@ -180,9 +186,9 @@ export class TaskRunner {
   private async stopLive(taskId: string, live: LiveTask): Promise<void> {
     if (live.cancelled) return;
     live.cancelled = true;
-    await live.work.cancel("Cancelled by tasks/cancel").catch((err: unknown) =>
-      this.options.log?.warn("task cancel failed", { taskId, error: String(err) }),
-    );
+    await live.work
+      .cancel("Cancelled by tasks/cancel")
+      .catch((err: unknown) => this.options.log?.warn("task cancel failed", { taskId, error: String(err) }));
   }
 }
 
