@@ -4,13 +4,19 @@
 import { App } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import {
+  ARN_PATTERNS,
   AuthToken,
+  authTokenVariables,
   AwsContext,
+  FARGATE_CPU,
+  FARGATE_PAIRS_DOC,
+  fargatePairCondition,
   handlerSettingsVariables,
   logVariables,
   McpFargate,
   ModuleStack,
   moduleWorkspace,
+  optionalString,
   rule,
   sessionVariables,
   tagsVariable,
@@ -52,11 +58,11 @@ export class FargateStack extends ModuleStack {
         ),
       ],
     }).stringValue;
-    const clusterArn = this.variable("cluster_arn", {
-      type: "string",
-      default: "",
-      description: "ARN of an existing ECS cluster; a cluster is created when empty.",
-    }).stringValue;
+    const clusterArn = optionalString(this, "cluster_arn", {
+      description: "ARN of an existing ECS cluster; a cluster is created when null.",
+      pattern: "^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/.+$",
+      message: "cluster_arn must be an ECS cluster ARN.",
+    });
     const insights = this.variable("enable_container_insights", {
       type: "bool",
       default: true,
@@ -84,18 +90,24 @@ export class FargateStack extends ModuleStack {
       default: false,
       description: "Make the ALB internal (reachable from the VPC only).",
     }).booleanValue;
-    const certificateArn = this.variable("certificate_arn", {
-      type: "string",
-      default: "",
+    const certificateArn = optionalString(this, "certificate_arn", {
       description:
-        "ACM certificate ARN. Set: HTTPS on 443 and HTTP redirects to it. Empty: plain HTTP on 80, which sends the bearer token in clear text (see the README warning).",
-      validation: [
-        rule(
-          'var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))',
-          "certificate_arn must be an ACM certificate ARN.",
-        ),
-      ],
-    }).stringValue;
+        "ACM certificate ARN for domain_name (which it needs). Set: HTTPS on 443 and HTTP redirects to it. null: plain HTTP on 80, which sends the bearer token in clear text (see the README warning).",
+      pattern: ARN_PATTERNS.acm,
+      message: "certificate_arn must be an ACM certificate ARN.",
+    });
+    const domainName = optionalString(this, "domain_name", {
+      description:
+        "The name clients call, e.g. mcp.example.com: the certificate's name, and the host of the url and mcp_url outputs (the ALB's own DNS name matches no certificate). Needed with certificate_arn. null: the ALB's DNS name, over HTTP.",
+      pattern: "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$",
+      message: "domain_name must be a lowercase DNS name.",
+    });
+    const zoneId = optionalString(this, "route53_zone_id", {
+      description:
+        "Route 53 hosted zone in which to create an alias record from domain_name to the ALB. null: create none (point your DNS at alb_dns_name / alb_zone_id yourself).",
+      pattern: "^Z[A-Z0-9]+$",
+      message: "route53_zone_id must be a Route 53 hosted zone ID.",
+    });
     const sslPolicy = this.variable("ssl_policy", {
       type: "string",
       default: "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -121,19 +133,21 @@ export class FargateStack extends ModuleStack {
     const cpu = this.variable("cpu", {
       type: "number",
       default: 1024,
-      description: "Task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).",
-      validation: [
-        rule(
-          "contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)",
-          "cpu must be a Fargate CPU size.",
-        ),
-      ],
+      description: `Task CPU units (${FARGATE_CPU.join(", ")}).`,
+      validation: [rule(`contains([${FARGATE_CPU.join(", ")}], var.cpu)`, "cpu must be a Fargate CPU size.")],
     }).numberValue;
+    // Validated as a pair with cpu (a validation may refer to another variable since Terraform 1.9):
+    // apart, pairs like 256/4096 would pass the plan and fail at RegisterTaskDefinition.
     const memory = this.variable("memory", {
       type: "number",
       default: 4096,
-      description: "Task memory in MiB (must suit cpu, per Fargate's table).",
-      validation: [rule("var.memory >= 512 && var.memory <= 122880", "memory must be 512-122880.")],
+      description: `Task memory in MiB, one Fargate takes with cpu: ${FARGATE_PAIRS_DOC}.`,
+      validation: [
+        rule(
+          fargatePairCondition("var.cpu", "var.memory"),
+          `memory must suit cpu: Fargate takes ${FARGATE_PAIRS_DOC}.`,
+        ),
+      ],
     }).numberValue;
     const arch = this.variable("cpu_architecture", {
       type: "string",
@@ -172,50 +186,13 @@ export class FargateStack extends ModuleStack {
       ],
     }).numberValue;
     const logs = logVariables(this);
-    const createSecret = this.variable("create_auth_token_secret", {
-      type: "bool",
-      default: true,
-      description:
-        "Create a Secrets Manager secret with a random bearer token when neither auth_token_secret_arn nor auth_token_ssm_parameter_name is set. The server always requires a token.",
-    }).booleanValue;
-    const secretArn = this.variable("auth_token_secret_arn", {
-      type: "string",
-      default: "",
-      description:
-        "ARN of an existing secret whose SecretString is the bearer token (given to the container as MCP_AUTH_TOKEN).",
-      validation: [
-        rule(
-          'var.auth_token_secret_arn == "" || can(regex("^arn:aws[a-z-]*:secretsmanager:", var.auth_token_secret_arn))',
-          "auth_token_secret_arn must be a Secrets Manager secret ARN.",
-        ),
-      ],
-    }).stringValue;
-    const ssmName = this.variable("auth_token_ssm_parameter_name", {
-      type: "string",
-      default: "",
-      description:
-        "Name of an existing SSM SecureString parameter holding the bearer token, used when auth_token_secret_arn is empty (ECS resolves it into MCP_AUTH_TOKEN at task start).",
-    }).stringValue;
-    const tokenKms = this.variable("auth_token_kms_key_arn", {
-      type: "string",
-      default: "",
-      description:
-        "Customer managed KMS key of the token secret (grants kms:Decrypt on it); also encrypts a created secret.",
-    }).stringValue;
+    const tokenInputs = authTokenVariables(this, "ecs");
     const environment = handlerSettingsVariables(this);
     const ws = workspaceVariables(this);
     const sessions = sessionVariables(this);
     const tags = tagsVariable(this);
 
-    const token = new AuthToken(this, "auth_token", {
-      name,
-      secretArn,
-      ssmParameterName: ssmName,
-      createSecret,
-      kmsKeyArn: tokenKms,
-      tags,
-      context,
-    });
+    const token = new AuthToken(this, "auth_token", { name, ...tokenInputs, tags, context });
     const workspace = moduleWorkspace(this, { name, ws, sessions, tags, context });
     const svc = new McpFargate(this, "fargate", {
       name,
@@ -228,6 +205,8 @@ export class FargateStack extends ModuleStack {
       albSubnetIds,
       internal,
       certificateArn,
+      domainName,
+      route53ZoneId: zoneId,
       sslPolicy,
       albIngressCidrBlocks: cidrs,
       idleTimeout: idle,
@@ -248,7 +227,8 @@ export class FargateStack extends ModuleStack {
 
     this.output("url", {
       value: svc.url,
-      description: "Base URL of the service (https:// with a certificate).",
+      description:
+        "Base URL of the service: https://<domain_name> with a certificate, else http://<domain_name or the ALB's DNS name>.",
     });
     this.output("mcp_url", { value: `${svc.url}/mcp`, description: "The MCP endpoint to give to clients." });
     this.output("alb_dns_name", {

@@ -5,7 +5,12 @@ import { Lb } from "@cdktf/provider-aws/lib/lb/index.js";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, requiringTerraform, withLocals } from "@jupyter-mcp/constructs/terraform-console";
+import {
+  consoleEval,
+  evaluatePreconditions,
+  requiringTerraform,
+  withLocals,
+} from "@jupyter-mcp/constructs/terraform-console";
 import {
   describeModuleContract,
   expectConsoleCases,
@@ -35,6 +40,10 @@ describe(`modules/${MODULE_NAME}`, () => {
       {},
       {
         certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+        domain_name: "mcp.example.com",
+        route53_zone_id: "Z123",
+        cpu: 512,
+        memory: 1024,
         cluster_arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/c",
         create_workspace_bucket: true,
         auth_token_ssm_parameter_name: "/mcp/token",
@@ -131,11 +140,55 @@ describe(`modules/${MODULE_NAME}`, () => {
       { ...REQUIRED, cpu: 3000 },
       { ...REQUIRED, name: "a-name-that-is-far-too-long-for-an-alb" },
       { ...REQUIRED, certificate_arn: "not-an-arn" },
+      // CPU and memory as a pair, per Fargate's table.
+      { ...REQUIRED, cpu: 256, memory: 4096 },
+      { ...REQUIRED, cpu: 1024, memory: 1024 },
+      { ...REQUIRED, cpu: 8192, memory: 18432 },
+      { ...REQUIRED, cpu: 16384, memory: 36864 },
+      { ...REQUIRED, domain_name: "MCP.Example.com" },
+      { ...REQUIRED, route53_zone_id: "zone" },
+      { ...REQUIRED, cluster_arn: "my-cluster" },
       { ...REQUIRED, checkpoint_key_secret_arn: "mcp-checkpoint-key" },
       { ...REQUIRED, checkpoint_key_kms_key_arn: "alias/mine" },
     ]) {
       expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: false });
     }
+    for (const [cpu, memory] of [
+      [256, 512],
+      [256, 2048],
+      [512, 3072],
+      [4096, 30720],
+      [8192, 20480],
+      [16384, 122880],
+    ]) {
+      const values = { ...REQUIRED, cpu, memory };
+      expect({ values, ok: consoleEval(json, ["true"], values).ok }).toEqual({ values, ok: true });
+    }
+  });
+
+  withTerraform("no init process; the URL takes the domain; a certificate needs it (terraform console)", () => {
+    const res = json.resource as Json;
+    expect(res.aws_ecs_task_definition.fargate_task.container_definitions).not.toContain("initProcessEnabled");
+    const url = (values: Record<string, unknown>) =>
+      consoleEval(withLocals(json, { probe_url: (json.output as Json).url.value }), ["local.probe_url"], {
+        ...REQUIRED,
+        ...values,
+      }).values[0];
+    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/c";
+    expect(url({})).toBe("http://<aws_lb.fargate_alb.dns_name>");
+    expect(url({ domain_name: "mcp.example.com" })).toBe("http://mcp.example.com");
+    expect(url({ domain_name: "mcp.example.com", certificate_arn: cert })).toBe("https://mcp.example.com");
+    const refused = evaluatePreconditions(json, { ...REQUIRED, certificate_arn: cert }).filter(
+      (p) => p.holds === false,
+    );
+    expect(refused.map((p) => p.address)).toEqual(["aws_lb_listener.fargate_https.lifecycle.precondition[0]"]);
+    const noToken = evaluatePreconditions(json, { ...REQUIRED, create_auth_token_secret: false });
+    expect(noToken.filter((p) => p.holds === false).map((p) => p.address)).toEqual([
+      "aws_ecs_task_definition.fargate_task.lifecycle.precondition[0]",
+    ]);
+    expect(res.aws_route53_record.fargate_dns.count).toBe(
+      "${((length(compact([var.domain_name])) >= 1) && (length(compact([var.route53_zone_id])) >= 1)) ? 1 : 0}",
+    );
   });
 
   it("session table with the workspace; the task role (never the execution role) takes leases on it only", () => {
@@ -169,9 +222,13 @@ describe(`modules/${MODULE_NAME}`, () => {
       recovery_window_in_days: 7,
       tags: "${var.tags}",
     });
+    // Ephemeral, and written write-only: the key is never in the plan or the state.
     expect(
-      (json.data as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random,
+      (json.ephemeral as Json).aws_secretsmanager_random_password.workspace_sessions_checkpoint_key_random,
     ).toEqual({ count: secret.count, password_length: 64, exclude_punctuation: true });
+    expect(res.aws_secretsmanager_secret_version.workspace_sessions_checkpoint_key_value).not.toHaveProperty(
+      "secret_string",
+    );
     const policies = Object.values(res.aws_iam_role_policy as Record<string, Json>);
     const keyPolicies = policies.filter((p) => String(p.name).includes("checkpoint-key"));
     expect(keyPolicies.map((p) => [p.name, p.role])).toEqual([

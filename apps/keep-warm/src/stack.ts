@@ -3,7 +3,15 @@
  */
 import { App } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
-import { AwsContext, McpKeepWarm, ModuleStack, rule, tagsVariable } from "@jupyter-mcp/constructs";
+import {
+  ARN_PATTERNS,
+  AwsContext,
+  McpKeepWarm,
+  ModuleStack,
+  optionalString,
+  rule,
+  tagsVariable,
+} from "@jupyter-mcp/constructs";
 
 export const MODULE_NAME = "keep-warm";
 
@@ -34,18 +42,12 @@ export class KeepWarmStack extends ModuleStack {
         ),
       ],
     }).stringValue;
-    const aliasArn = this.variable("function_alias_arn", {
-      type: "string",
-      default: "",
+    const aliasArn = optionalString(this, "function_alias_arn", {
       description:
-        "ARN of the alias to ping (the lambda-http-api module's function_alias_arn); pings the unqualified function when empty. Ping what the traffic uses, or the warm environment is not the one serving calls.",
-      validation: [
-        rule(
-          'var.function_alias_arn == "" || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$", var.function_alias_arn))',
-          "function_alias_arn must be a qualified Lambda function ARN.",
-        ),
-      ],
-    }).stringValue;
+        "ARN of the alias to ping (the lambda-http-api module's function_alias_arn); pings the unqualified function when null. Ping what the traffic uses, or the warm environment is not the one serving calls.",
+      pattern: "^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$",
+      message: "function_alias_arn must be a qualified Lambda function ARN.",
+    });
     const expression = this.variable("schedule_expression", {
       type: "string",
       default: "rate(5 minutes)",
@@ -80,6 +82,18 @@ export class KeepWarmStack extends ModuleStack {
       default: true,
       description: "Whether the schedules are ENABLED (false keeps them, DISABLED).",
     }).booleanValue;
+    const kmsKeyArn = optionalString(this, "kms_key_arn", {
+      description:
+        "Customer managed KMS key for the schedules (CKV_AWS_297); its key policy must let EventBridge Scheduler use it. null: an AWS owned key (the payload is a ping, not data).",
+      pattern: ARN_PATTERNS.kms,
+      message: "kms_key_arn must be a KMS key ARN.",
+    });
+    const asyncConfig = this.variable("create_async_event_config", {
+      type: "bool",
+      default: true,
+      description:
+        "Create the pinged qualifier's aws_lambda_function_event_invoke_config: no retries, and pings older than 60 s dropped, instead of Lambda's 2 retries and 6 hours in its async queue. It applies to every asynchronous call of that qualifier (the MCP front doors call synchronously). false when you manage that qualifier's async settings yourself (there can be only one).",
+    }).booleanValue;
     const tags = tagsVariable(this);
 
     const warm = new McpKeepWarm(this, "keep_warm", {
@@ -90,6 +104,8 @@ export class KeepWarmStack extends ModuleStack {
       scheduleTimezone: timezone,
       concurrency,
       enabled,
+      kmsKeyArn,
+      asyncConfig,
       tags,
       context,
     });

@@ -19,6 +19,7 @@ export { UnsupportedEventError, MalformedEventError, SUPPORTED_EVENTS_DESCRIPTIO
 export { isKeepWarm, parseKeepWarm, type KeepWarmPing, type KeepWarmSource } from "./events/keep-warm.js";
 export { REQUEST_ID_HEADER, SOURCE_IP_HEADER } from "./headers.js";
 export { isTextContentType } from "./body.js";
+export { streamingPrelude, type StreamingPrelude } from "./streaming.js";
 export { statusDescription } from "./events/alb.js";
 export type {
   EventKind,

@@ -205,3 +205,19 @@ describe("response bodies", () => {
     expect(result.statusDescription).toBe("502 Bad Gateway");
   });
 });
+
+describe("streamingPrelude", () => {
+  test("status and headers once each; every Set-Cookie kept apart as cookies", async () => {
+    const { streamingPrelude } = await import("../src/index.js");
+    const headers = new Headers({ "content-type": "text/event-stream", "cache-control": "no-cache" });
+    headers.append("set-cookie", "a=1; Path=/");
+    headers.append("set-cookie", "b=2; Path=/");
+    const prelude = streamingPrelude(new Response("x", { status: 202, headers }));
+    expect(prelude).toEqual({
+      statusCode: 202,
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      cookies: ["a=1; Path=/", "b=2; Path=/"],
+    });
+    expect(streamingPrelude(new Response(null, { status: 204 }))).toEqual({ statusCode: 204, headers: {} });
+  });
+});

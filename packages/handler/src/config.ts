@@ -75,6 +75,7 @@ const schema = z.object({
   MCP_PROGRESS_INTERVAL_SECONDS: seconds(5),
   MCP_TASK_AFTER_SECONDS: seconds(20),
   MCP_TASK_TTL_SECONDS: seconds(3600),
+  MCP_LAMBDA_STREAMING: flag,
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -267,6 +268,12 @@ export const SETTINGS: readonly SettingDoc[] = [
     meaning: "How long a task's record (and result) stays readable after the task ends.",
   },
   {
+    name: "MCP_LAMBDA_STREAMING",
+    default: "0",
+    meaning:
+      "Lambda only: 1 when the front door streams (Function URL RESPONSE_STREAM, REST API STREAM); the handler then streams responses (SSE progress).",
+  },
+  {
     name: "MCP_SPARE_KERNELS",
     default: "1",
     meaning: "Kernels started ahead of need, so a new caller's first call does not wait for a launch.",
@@ -303,6 +310,8 @@ export interface Config {
   taskTtlSeconds: number;
   /** OAuth (an OIDC issuer's JWTs name callers): RFC 9728 metadata, and in-server JWT checks. */
   oauth: OAuthConfig | undefined;
+  /** The Lambda entry streams its responses (awslambda.streamifyResponse). */
+  lambdaStreaming: boolean;
 }
 
 /** Sessions are on when both a bucket and a session table are configured. */
@@ -397,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskAfterSeconds: e.MCP_TASK_AFTER_SECONDS,
     taskTtlSeconds: e.MCP_TASK_TTL_SECONDS,
     oauth: readOAuthConfig(env),
+    lambdaStreaming: e.MCP_LAMBDA_STREAMING,
     limits: {
       maxOutputChars: e.MCP_MAX_OUTPUT_CHARS,
       maxImages: e.MCP_MAX_IMAGES,

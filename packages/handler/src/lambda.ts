@@ -9,7 +9,10 @@ import {
 } from "@jupyter-mcp/event-adapter";
 import { resolveSecrets, type StoredSecrets } from "./auth-token.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { budgetFor } from "./lambda-budget.js";
+import type { Writable } from "node:stream";
+import { BUDGET_MARGIN_MS, budgetFor } from "./lambda-budget.js";
+import { pipeResponse, streamingEntry } from "./lambda-stream.js";
+import { checkTenant, tenantOf } from "./lambda-tenant.js";
 import { createLogger } from "./log.js";
 import { ignoreLibraryCancellations, routeProcessOutput } from "./quiet.js";
 import { createKernelPool } from "./kernel/create.js";
@@ -132,10 +135,18 @@ function initDue(state: Ready): boolean {
 
 let ready: Ready = await init();
 
-export async function handler(event: unknown, context: Context): Promise<unknown> {
+/** What one invocation produced: a keep-warm answer, or an HTTP response for the front door. */
+type Outcome = { ping: Record<string, unknown> } | { response: Response; unsupported?: boolean };
+
+/**
+ * One invocation, whatever the invoke mode. `streaming`: the response reaches the client as it is
+ * written (Function URL RESPONSE_STREAM, REST API STREAM), so progress is sent and the budget is
+ * the Lambda time left, not the buffered front door's 29-30 s.
+ */
+async function invoke(event: unknown, context: Context, streaming: boolean): Promise<Outcome> {
   const started = performance.now();
   const kind = detectEventKind(event);
-  const line: Record<string, unknown> = { requestId: context.awsRequestId, eventType: kind };
+  const line: Record<string, unknown> = { requestId: context.awsRequestId, eventType: kind, streaming };
   try {
     if (initDue(ready)) ready = await init();
     const runtime = ready.runtime;
@@ -149,10 +160,12 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       line.status = runtime ? 200 : 503;
       line.kernels = runtime?.kernels.liveCount() ?? 0;
       return {
-        warmed: runtime !== undefined,
-        source: ping.source,
-        kernels: line.kernels,
-        ...(ready.error ? { error: ready.error } : {}),
+        ping: {
+          warmed: runtime !== undefined,
+          source: ping.source,
+          kernels: line.kernels,
+          ...(ready.error ? { error: ready.error } : {}),
+        },
       };
     }
     const request = toFetchRequest(event, {
@@ -160,26 +173,31 @@ export async function handler(event: unknown, context: Context): Promise<unknown
       ...(config.basePath ? { basePath: config.basePath } : {}),
     });
     line.route = `${request.method} ${new URL(request.url).pathname}`;
-    const response = runtime
-      ? await runtime.app(request, {
-          budgetMs: budgetFor(kind, context.getRemainingTimeInMillis()),
-          // From the event (the front door's authorizer), never from a header a client could set.
-          ...withIdentity(callerIdentity(event)),
-        })
-      : Response.json(
-          { error: "unavailable", message: `The server could not start: ${ready.error}` },
-          { status: 503 },
-        );
+    // From the event (the front door's authorizer), never from a header a client could set.
+    const identity = callerIdentity(event);
+    const tenantRefusal = checkTenant(tenantOf(context), identity);
+    const remaining = context.getRemainingTimeInMillis();
+    const response = tenantRefusal
+      ? tenantRefusal
+      : runtime
+        ? await runtime.app(request, {
+            budgetMs: streaming ? Math.max(0, remaining - BUDGET_MARGIN_MS) : budgetFor(kind, remaining),
+            canStream: streaming,
+            ...withIdentity(identity),
+          })
+        : Response.json(
+            { error: "unavailable", message: `The server could not start: ${ready.error}` },
+            { status: 503 },
+          );
     line.status = response.status;
     line.kernels = runtime?.kernels.liveCount() ?? 0;
-    return await toLambdaResult(response, event);
+    return { response };
   } catch (err) {
     if (err instanceof UnsupportedEventError || err instanceof MalformedEventError) {
       line.status = 400;
       return {
-        statusCode: 400,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ error: "unsupported_event", message: err.message }),
+        response: Response.json({ error: "unsupported_event", message: err.message }, { status: 400 }),
+        unsupported: true,
       };
     }
     line.status = 500;
@@ -190,6 +208,34 @@ export async function handler(event: unknown, context: Context): Promise<unknown
     log.info("request", line);
   }
 }
+
+/** The buffered entry: the whole response as the result shape of the event that came in. */
+export async function bufferedHandler(event: unknown, context: Context): Promise<unknown> {
+  const outcome = await invoke(event, context, false);
+  if ("ping" in outcome) return outcome.ping;
+  // No result shape to answer in: the event is none we know.
+  if (outcome.unsupported) {
+    return {
+      statusCode: 400,
+      headers: { "content-type": "application/json" },
+      body: await outcome.response.text(),
+    };
+  }
+  return toLambdaResult(outcome.response, event);
+}
+
+/** The response-streaming entry: the prelude, then the body as it is produced (SSE progress). */
+async function streamingHandler(event: unknown, stream: Writable, context: Context): Promise<void> {
+  const outcome = await invoke(event, context, true);
+  const response = "ping" in outcome ? Response.json(outcome.ping) : outcome.response;
+  await pipeResponse(response, stream);
+}
+
+/**
+ * `handler` in dist/lambda.js. With MCP_LAMBDA_STREAMING=1 (set by the modules when the front door
+ * streams) it is wrapped in the runtime's `awslambda.streamifyResponse`; otherwise buffered.
+ */
+export const handler = streamingEntry(streamingHandler, config.lambdaStreaming, log) ?? bufferedHandler;
 
 function withIdentity(identity: string | undefined): { identity?: string } {
   return identity === undefined ? {} : { identity };

@@ -1,0 +1,38 @@
+import type { Context } from "aws-lambda";
+
+/**
+ * Lambda tenant isolation (TenancyConfig PER_TENANT): each tenant id gets execution environments of
+ * its own, so each caller its own kernel and /tmp. The REST API front door sets X-Amz-Tenant-Id from
+ * the authorizer's principal; the runtime hands it to us as `context.tenantId`. We still check that
+ * it names the caller the event's authorizer established: an environment must never serve a caller
+ * that is not its tenant, whatever a misconfigured integration sent.
+ * https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html
+ */
+export function tenantOf(context: Context): string | undefined {
+  const tenant = (context as Context & { tenantId?: unknown }).tenantId;
+  return typeof tenant === "string" && tenant !== "" ? tenant : undefined;
+}
+
+/** The principal part of an identity: the JWT subject, the IAM ARN, the Lambda authorizer principal. */
+export function principalOf(identity: string | undefined): string | undefined {
+  if (identity === undefined) return undefined;
+  if (identity.startsWith("jwt:")) return identity.slice(identity.indexOf("|") + 1);
+  const colon = identity.indexOf(":");
+  return colon < 0 ? identity : identity.slice(colon + 1);
+}
+
+/** undefined when the environment may serve this caller; else the 403 to answer. */
+export function checkTenant(tenant: string | undefined, identity: string | undefined): Response | undefined {
+  if (tenant === undefined) return undefined;
+  if (principalOf(identity) === tenant) return undefined;
+  return Response.json(
+    {
+      error: "tenant_mismatch",
+      message:
+        "This function runs with tenant isolation, and the request's tenant id does not name the caller its " +
+        "authorizer authenticated. The front door must map X-Amz-Tenant-Id from the authorizer's principal " +
+        "(context.authorizer.principalId or claims.sub), never from the request.",
+    },
+    { status: 403 },
+  );
+}
