@@ -166,30 +166,37 @@ describe(`modules/${MODULE_NAME}`, () => {
     }
   });
 
-  withTerraform("no init process; the URL takes the domain; a certificate needs it (terraform console)", () => {
-    const res = json.resource as Json;
-    expect(res.aws_ecs_task_definition.fargate_task.container_definitions).not.toContain("initProcessEnabled");
-    const url = (values: Record<string, unknown>) =>
-      consoleEval(withLocals(json, { probe_url: (json.output as Json).url.value }), ["local.probe_url"], {
-        ...REQUIRED,
-        ...values,
-      }).values[0];
-    const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/c";
-    expect(url({})).toBe("http://<aws_lb.fargate_alb.dns_name>");
-    expect(url({ domain_name: "mcp.example.com" })).toBe("http://mcp.example.com");
-    expect(url({ domain_name: "mcp.example.com", certificate_arn: cert })).toBe("https://mcp.example.com");
-    const refused = evaluatePreconditions(json, { ...REQUIRED, certificate_arn: cert }).filter(
-      (p) => p.holds === false,
-    );
-    expect(refused.map((p) => p.address)).toEqual(["aws_lb_listener.fargate_https.lifecycle.precondition[0]"]);
-    const noToken = evaluatePreconditions(json, { ...REQUIRED, create_auth_token_secret: false });
-    expect(noToken.filter((p) => p.holds === false).map((p) => p.address)).toEqual([
-      "aws_ecs_task_definition.fargate_task.lifecycle.precondition[0]",
-    ]);
-    expect(res.aws_route53_record.fargate_dns.count).toBe(
-      "${((length(compact([var.domain_name])) >= 1) && (length(compact([var.route53_zone_id])) >= 1)) ? 1 : 0}",
-    );
-  });
+  withTerraform(
+    "no init process; the URL takes the domain; a certificate needs it (terraform console)",
+    () => {
+      const res = json.resource as Json;
+      expect(res.aws_ecs_task_definition.fargate_task.container_definitions).not.toContain(
+        "initProcessEnabled",
+      );
+      const url = (values: Record<string, unknown>) =>
+        consoleEval(withLocals(json, { probe_url: (json.output as Json).url.value }), ["local.probe_url"], {
+          ...REQUIRED,
+          ...values,
+        }).values[0];
+      const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/c";
+      expect(url({})).toBe("http://<aws_lb.fargate_alb.dns_name>");
+      expect(url({ domain_name: "mcp.example.com" })).toBe("http://mcp.example.com");
+      expect(url({ domain_name: "mcp.example.com", certificate_arn: cert })).toBe("https://mcp.example.com");
+      const refused = evaluatePreconditions(json, { ...REQUIRED, certificate_arn: cert }).filter(
+        (p) => p.holds === false,
+      );
+      expect(refused.map((p) => p.address)).toEqual([
+        "aws_lb_listener.fargate_https.lifecycle.precondition[0]",
+      ]);
+      const noToken = evaluatePreconditions(json, { ...REQUIRED, create_auth_token_secret: false });
+      expect(noToken.filter((p) => p.holds === false).map((p) => p.address)).toEqual([
+        "aws_ecs_task_definition.fargate_task.lifecycle.precondition[0]",
+      ]);
+      expect(res.aws_route53_record.fargate_dns.count).toBe(
+        "${((length(compact([var.domain_name])) >= 1) && (length(compact([var.route53_zone_id])) >= 1)) ? 1 : 0}",
+      );
+    },
+  );
 
   it("session table with the workspace; the task role (never the execution role) takes leases on it only", () => {
     expect(synthesized).toHaveResourceWithProperties(DynamodbTable, sessionTableProperties("name"));

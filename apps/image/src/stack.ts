@@ -5,7 +5,15 @@
 import { App, TerraformLocal } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
-import { AwsContext, McpImage, ModuleStack, rule, tagsVariable } from "@jupyter-mcp/constructs";
+import {
+  ARN_PATTERNS,
+  AwsContext,
+  McpImage,
+  ModuleStack,
+  optionalString,
+  rule,
+  tagsVariable,
+} from "@jupyter-mcp/constructs";
 
 export const MODULE_NAME = "image";
 
@@ -32,11 +40,9 @@ export class ImageStack extends ModuleStack {
       description:
         "Build packages/handler/Dockerfile and push it with the docker provider (needs a Docker engine where Terraform runs, and the docker provider configured with ECR credentials; see the README). False when CI builds and pushes the image.",
     }).booleanValue;
-    this.variable("build_context", {
-      type: "string",
-      default: "",
+    optionalString(this, "build_context", {
       description:
-        "Docker build context: the root of this repository. Empty means the repository this module was fetched from (path.module/../..), which works with a git source.",
+        "Docker build context: the root of this repository. null: the repository this module was fetched from (path.module/../..), which works with a git source.",
     });
     const dockerfile = this.variable("dockerfile", {
       type: "string",
@@ -54,22 +60,23 @@ export class ImageStack extends ModuleStack {
         ),
       ],
     }).stringValue;
-    const imageTag = this.variable("image_tag", {
-      type: "string",
-      default: "",
+    const imageTag = optionalString(this, "image_tag", {
       description:
-        "Tag of the built image. Empty: a hash of the build inputs, so a changed source gets a new tag (tags are immutable).",
-    }).stringValue;
+        "Tag of the built image. null (recommended): a hash of the build inputs, so a changed source gets a new tag and an unchanged one no rebuild. Tags are immutable, so a fixed tag names one build: the image is rebuilt when the tag changes, not when the source does (pushing a new build under an existing tag would fail); set a new tag, e.g. your commit, for each build.",
+      pattern: "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
+      message:
+        "image_tag must be a Docker tag (letters, digits, _ . -, at most 128, not starting with . or -).",
+    });
     const forceDelete = this.variable("force_delete", {
       type: "bool",
       default: false,
       description: "Let `terraform destroy` delete the repository even if it holds images.",
     }).booleanValue;
-    const kms = this.variable("kms_key_arn", {
-      type: "string",
-      default: "",
-      description: "KMS key ARN to encrypt the repository with; AES256 when empty.",
-    }).stringValue;
+    const kms = optionalString(this, "kms_key_arn", {
+      description: "KMS key ARN to encrypt the repository with; AES256 when null.",
+      pattern: ARN_PATTERNS.kms,
+      message: "kms_key_arn must be a KMS key ARN.",
+    });
     const keepImages = this.variable("keep_images", {
       type: "number",
       default: 20,
@@ -89,7 +96,7 @@ export class ImageStack extends ModuleStack {
     const context_ = new TerraformLocal(
       this,
       "build_context",
-      `\${var.build_context != "" ? var.build_context : "\${path.module}/../.."}`,
+      `\${var.build_context != null && var.build_context != "" ? var.build_context : "\${path.module}/../.."}`,
     );
     const image = new McpImage(this, "image", {
       repositoryName,

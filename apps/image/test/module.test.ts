@@ -7,10 +7,11 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository/index.js";
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { moduleJson } from "@jupyter-mcp/constructs/module-writer";
 import { checkInterface, checkPolicies } from "@jupyter-mcp/constructs/policy";
-import { consoleEval, requiringTerraform } from "@jupyter-mcp/constructs/terraform-console";
+import { consoleEval, requiringTerraform, withLocals } from "@jupyter-mcp/constructs/terraform-console";
 import { describeModuleContract } from "@jupyter-mcp/constructs/module-suite";
 import { buildApp, MODULE_NAME } from "../src/stack.js";
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const json = moduleJson(buildApp().stack);
 const synthesized = Testing.synth(buildApp().stack);
 const withTerraform = (name: string, fn: () => void) => it(name, requiringTerraform(fn));
@@ -33,7 +34,7 @@ describe(`modules/${MODULE_NAME}`, () => {
         aws: { source: "hashicorp/aws", version: ">= 6.29" },
         docker: { source: "kreuzwerker/docker", version: ">= 3.6" },
       },
-      required_version: ">= 1.5.0",
+      required_version: ">= 1.11.0",
     });
   });
 
@@ -62,6 +63,22 @@ describe(`modules/${MODULE_NAME}`, () => {
       expect(hash()).toBe(first);
       writeFileSync(join(root, "packages/handler/Dockerfile"), "FROM scratch\nUSER 1000\n");
       expect(hash()).not.toBe(first);
+      // Immutable tags: the hash tag follows the source; a fixed tag is the build's trigger instead,
+      // so a changed source never pushes a new build under an existing tag.
+      const build = ((json.resource as Json).docker_image as Json).image_build;
+      const probe = withLocals(json, {
+        probe_tag: (json.output as Json).image_tag.value,
+        probe_trigger: build.triggers.source_hash,
+      });
+      const tagged = (values: Record<string, unknown>) =>
+        consoleEval(probe, ["local.probe_tag", "local.probe_trigger", "local.image_source_hash"], {
+          build_context: root,
+          ...values,
+        }).values;
+      const [tag, trigger, source] = tagged({});
+      expect([tag, trigger]).toEqual([String(source).slice(0, 16), source]);
+      expect(tagged({ image_tag: "v1.2.3" }).slice(0, 2)).toEqual(["v1.2.3", "tag:v1.2.3"]);
+      expect(consoleEval(json, ["true"], { image_tag: "-bad" }).ok).toBe(false);
       expect(consoleEval(json, ["true"], { repository_name: "Upper" }).ok).toBe(false);
       expect(consoleEval(json, ["true"], { platform: "linux/s390x" }).ok).toBe(false);
     } finally {

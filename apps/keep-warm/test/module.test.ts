@@ -69,19 +69,23 @@ describe(`modules/${MODULE_NAME}`, () => {
     }
   });
 
-  withTerraform("throttled pings are dropped: no retries, 60 s at most in Lambda's queue, on the pinged alias", () => {
-    const config = ((json.resource as Json).aws_lambda_function_event_invoke_config as Json).keep_warm_async;
-    expect(config).toMatchObject({
-      count: "${var.create_async_event_config ? 1 : 0}",
-      function_name: "${var.function_arn}",
-      maximum_retry_attempts: 0,
-      maximum_event_age_in_seconds: 60,
-    });
-    const probe = withLocals(json, { probe_qualifier: config.qualifier });
-    const qualifier = (values: Record<string, unknown>) =>
-      consoleEval(probe, ["local.probe_qualifier"], { function_arn: FN, ...values }).values[0];
-    expect(qualifier({})).toBeNull();
-    expect(qualifier({ function_alias_arn: `${FN}:live` })).toBe("live");
-    expect((json.variable as Json).function_alias_arn.default).toBeNull();
-  });
+  withTerraform(
+    "throttled pings are dropped: no retries, 60 s at most in Lambda's queue, on the pinged alias",
+    () => {
+      const config = ((json.resource as Json).aws_lambda_function_event_invoke_config as Json)
+        .keep_warm_async;
+      expect(config).toMatchObject({
+        count: "${var.create_async_event_config ? 1 : 0}",
+        function_name: "${var.function_arn}",
+        maximum_retry_attempts: 0,
+        maximum_event_age_in_seconds: 60,
+      });
+      const probe = withLocals(json, { probe_qualifier: config.qualifier });
+      const qualifier = (values: Record<string, unknown>) =>
+        consoleEval(probe, ["local.probe_qualifier"], { function_arn: FN, ...values }).values[0];
+      expect(qualifier({})).toBeNull();
+      expect(qualifier({ function_alias_arn: `${FN}:live` })).toBe("live");
+      expect((json.variable as Json).function_alias_arn.default).toBeNull();
+    },
+  );
 });

@@ -13,7 +13,10 @@ import {
   type ModuleStack,
 } from "@jupyter-mcp/constructs";
 
-export type FrontDoorInputs = Omit<McpHttpApiProps, "name" | "fn" | "accessLogRetentionDays" | "logKmsKeyArn" | "tags"> & {
+export type FrontDoorInputs = Omit<
+  McpHttpApiProps,
+  "name" | "fn" | "accessLogRetentionDays" | "logKmsKeyArn" | "tags"
+> & {
   authType: string;
 };
 
@@ -75,7 +78,7 @@ export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
     type: "list(string)",
     default: [],
     description:
-      'With an AWS_IAM function URL: account IDs or IAM role, user or account root ARNs (typically of other accounts) that the function\'s resource policy admits, each with lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL only. Empty: only identities of this account, by their own IAM policies.',
+      "With an AWS_IAM function URL: account IDs or IAM role, user or account root ARNs (typically of other accounts) that the function's resource policy admits, each with lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL only. Empty: only identities of this account, by their own IAM policies.",
     validation: [
       rule(
         `alltrue([for p in var.function_url_allowed_principals : can(regex(${JSON.stringify(URL_PRINCIPAL_PATTERN)}, p))])`,

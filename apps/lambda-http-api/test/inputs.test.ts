@@ -25,7 +25,7 @@ const refused = (values: Record<string, unknown>) =>
     .map((p) => p.address);
 
 describe("modules/lambda-http-api: platform inputs", () => {
-  it("declares the terraform-aws-modules inputs, unset (null) by default; optional ARNs null, not \"\"", () => {
+  it('declares the terraform-aws-modules inputs, unset (null) by default; optional ARNs null, not ""', () => {
     const vars = json.variable as Record<string, { default?: unknown; type: string }>;
     for (const name of [
       "vpc_subnet_ids",
@@ -138,33 +138,42 @@ describe("modules/lambda-http-api: platform inputs", () => {
       "aws_lambda_function.lambda_function.lifecycle.precondition[0]",
     ]);
     expect(refused({ create_auth_token_secret: false, auth_type: "iam" })).toEqual([]);
-    expect(refused({ create_auth_token_secret: false, auth_token_ssm_parameter_name: "/mcp/token" })).toEqual([]);
+    expect(refused({ create_auth_token_secret: false, auth_token_ssm_parameter_name: "/mcp/token" })).toEqual(
+      [],
+    );
     expect(refused({ vpc_subnet_ids: ["subnet-1"] })).toEqual([
       "aws_lambda_function.lambda_function.lifecycle.precondition[1]",
     ]);
     expect(refused({ logging_log_format: "Text", logging_system_log_level: "WARN" })).toEqual([
       "aws_lambda_function.lambda_function.lifecycle.precondition[2]",
     ]);
-    expect(refused({ create_role: false })).toEqual(["aws_lambda_function.lambda_function.lifecycle.precondition[3]"]);
+    expect(refused({ create_role: false })).toEqual([
+      "aws_lambda_function.lambda_function.lifecycle.precondition[3]",
+    ]);
     expect(refused({ domain_name: "mcp.example.com" })).toEqual([
       "aws_apigatewayv2_domain_name.http_api_domain.lifecycle.precondition[0]",
     ]);
     // A name valid for Lambda but not for S3: the derived prefix is lowercased and cut, so it passes.
-    expect(refused({ create_workspace_bucket: true, function_name: `Jupyter_MCP_${"x".repeat(40)}` })).toEqual([]);
+    expect(
+      refused({ create_workspace_bucket: true, function_name: `Jupyter_MCP_${"x".repeat(40)}` }),
+    ).toEqual([]);
     expect(refused({ create_workspace_bucket: true, function_name: "_mcp" })).toEqual([
       "aws_s3_bucket.workspace_bucket.lifecycle.precondition[0]",
     ]);
   });
 
-  withTerraform("the workspace bucket's prefix: derived from function_name, or given (terraform console)", () => {
-    const prefix = (values: Record<string, unknown>) =>
-      consoleEval(json, ["local.workspace_bucket_prefix"], { image_uri: IMAGE, ...values }).values[0];
-    expect(prefix({})).toBe("jupyter-mcp-workspace-");
-    expect(prefix({ function_name: "My_Function_With_A_Long_Name_1234" })).toBe(
-      "my-function-with-a-long-na-workspace-",
-    );
-    expect(prefix({ workspace_bucket_prefix: "team-mcp-" })).toBe("team-mcp-");
-  });
+  withTerraform(
+    "the workspace bucket's prefix: derived from function_name, or given (terraform console)",
+    () => {
+      const prefix = (values: Record<string, unknown>) =>
+        consoleEval(json, ["local.workspace_bucket_prefix"], { image_uri: IMAGE, ...values }).values[0];
+      expect(prefix({})).toBe("jupyter-mcp-workspace-");
+      expect(prefix({ function_name: "My_Function_With_A_Long_Name_1234" })).toBe(
+        "my-function-with-a-long-na-workspace-",
+      );
+      expect(prefix({ workspace_bucket_prefix: "team-mcp-" })).toBe("team-mcp-");
+    },
+  );
 
   withTerraform("VPC, role and URL principals evaluate as meant (terraform console)", () => {
     const fn = resource("aws_lambda_function", "lambda_function");
@@ -175,7 +184,8 @@ describe("modules/lambda-http-api: platform inputs", () => {
     });
     const exprs = ["local.probe_vpc", "local.probe_role", "local.probe_url_iam"];
     const ROLE = "arn:aws:iam::123456789012:role/platform/mcp";
-    const run = (values: Record<string, unknown>) => consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
+    const run = (values: Record<string, unknown>) =>
+      consoleEval(probe, exprs, { image_uri: IMAGE, ...values });
     expect(run({}).values).toEqual([[], "<aws_iam_role.lambda_role.arn>", 0]);
     expect(
       run({

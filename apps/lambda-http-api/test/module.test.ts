@@ -261,7 +261,9 @@ describe(`modules/${MODULE_NAME}`, () => {
   it("IAM for sessions: only GetItem/PutItem/UpdateItem/DeleteItem on only the table ARN, S3 on sessions/*", () => {
     const docs = (json.data as Json).aws_iam_policy_document as Record<string, Json>;
     const withDynamo = Object.entries(docs).filter(([, d]) =>
-      ((d.statement ?? []) as Json[]).some((st) => (st.actions as string[]).some((a) => a.startsWith("dynamodb:"))),
+      ((d.statement ?? []) as Json[]).some((st) =>
+        (st.actions as string[]).some((a) => a.startsWith("dynamodb:")),
+      ),
     );
     expect(withDynamo.map(([name]) => name)).toEqual(["lambda_workspace_sessions_policy"]);
     const [, doc] = withDynamo[0]!;

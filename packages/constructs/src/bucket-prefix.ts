@@ -19,7 +19,8 @@ const RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
 
 /** The default prefix for a module named `name`: `<name, lowercased, _ → -, ≤ 26>-workspace-`. */
 export function defaultBucketPrefix(name: string): string {
-  if (!Token.isUnresolved(name)) return `${name.toLowerCase().replace(/_/g, "-").slice(0, NAME_PART_MAX)}${SUFFIX}`;
+  if (!Token.isUnresolved(name))
+    return `${name.toLowerCase().replace(/_/g, "-").slice(0, NAME_PART_MAX)}${SUFFIX}`;
   return `${Fn.substr(Fn.lower(Fn.replace(name, "_", "-")), 0, NAME_PART_MAX)}${SUFFIX}`;
 }
 
@@ -44,5 +45,4 @@ export function bucketPrefixCondition(expr: string): string {
   ].join(" && ");
 }
 
-export const BUCKET_PREFIX_RULE =
-  `at most ${BUCKET_PREFIX_MAX} characters (the AWS provider appends 26 to make the bucket name), lowercase letters, digits, hyphens and dots, starting with a letter or digit, without ".." and not starting with ${RESERVED_PREFIXES.join(", ")}`;
+export const BUCKET_PREFIX_RULE = `at most ${BUCKET_PREFIX_MAX} characters (the AWS provider appends 26 to make the bucket name), lowercase letters, digits, hyphens and dots, starting with a letter or digit, without ".." and not starting with ${RESERVED_PREFIXES.join(", ")}`;

@@ -6,7 +6,9 @@
  * cdktf 0.21 knows resources and data sources but not ephemeral resources, and the prebuilt AWS
  * bindings (provider 6.25 schema) have no ephemeral classes, so this element renders the block
  * itself, under the top-level `ephemeral` key that Terraform's JSON syntax reads. Arguments are
- * given in Terraform's own (snake_case) names; tokens in them resolve like any other.
+ * given in Terraform's own (snake_case) names; tokens in them resolve like any other. (cdktf's own
+ * HCL renderer, Testing.synthHcl, drops top-level blocks it does not know, this one included: the
+ * modules' HCL is printed from the synthesized JSON.)
  */
 import type { Construct } from "constructs";
 import { Fn, TerraformElement, TerraformStack, Token, ref as tfRef } from "cdktf";
@@ -52,17 +54,6 @@ export class EphemeralResource extends TerraformElement {
   override toTerraform(): Record<string, unknown> {
     const body: Record<string, unknown> = { ...this.args };
     if (this.count !== undefined) body.count = this.count;
-    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: body } } };
-  }
-
-  /** For Testing.synthHcl / cdktf's HCL renderer: every argument as a plain attribute. */
-  override toHclTerraform(): Record<string, unknown> {
-    const body: Record<string, unknown> = {};
-    const all: Record<string, unknown> = { ...this.args };
-    if (this.count !== undefined) all.count = this.count;
-    for (const [k, v] of Object.entries(all)) {
-      body[k] = { value: v, isBlock: false, type: "simple", storageClassType: typeof v };
-    }
     return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: body } } };
   }
 }

@@ -15,7 +15,7 @@
  * - CPU and memory are checked as a pair (fargate-sizes.ts).
  */
 import { Construct } from "constructs";
-import { Fn, TerraformCount, TerraformLocal, Token } from "cdktf";
+import { Fn, TerraformLocal, Token } from "cdktf";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";

@@ -35,7 +35,10 @@ function oneOf(stack: ModuleStack, name: string, values: string[], description: 
     default: null,
     description,
     validation: [
-      rule(`var.${name} == null ? true : contains([${list}], var.${name})`, `${name} must be one of ${list}.`),
+      rule(
+        `var.${name} == null ? true : contains([${list}], var.${name})`,
+        `${name} must be one of ${list}.`,
+      ),
     ],
   }).stringValue;
 }

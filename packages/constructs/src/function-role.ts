@@ -15,7 +15,17 @@ import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/inde
 import type { AuthToken } from "./auth-token.js";
 import type { AwsContext } from "./aws-context.js";
 import type { McpWorkspace } from "./workspace.js";
-import { assumeRoleDocument, eq, isLiteral, pick, ref, rolePolicy, when, type Cond, type RoleTarget } from "./util.js";
+import {
+  assumeRoleDocument,
+  eq,
+  isLiteral,
+  pick,
+  ref,
+  rolePolicy,
+  when,
+  type Cond,
+  type RoleTarget,
+} from "./util.js";
 
 /**
  * The ENI actions of AWSLambdaVPCAccessExecutionRole. The two Describe actions have no
@@ -100,7 +110,11 @@ export function functionRole(scope: Construct, props: FunctionRoleProps): Functi
   const token = props.authToken;
   if (token) {
     rolePolicy(scope, "auth-secret", target, token.usesSecret, [
-      { sid: "ReadAuthTokenSecret", actions: ["secretsmanager:GetSecretValue"], resources: [token.secretArn] },
+      {
+        sid: "ReadAuthTokenSecret",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [token.secretArn],
+      },
     ]);
     rolePolicy(scope, "auth-ssm", target, token.usesSsm, [
       { sid: "ReadAuthTokenParameter", actions: ["ssm:GetParameter"], resources: [token.ssmParameterArn] },

@@ -16,7 +16,12 @@ import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lamb
 import type { AuthToken } from "./auth-token.js";
 import type { AwsContext } from "./aws-context.js";
 import { functionRole, roleGivenCondition } from "./function-role.js";
-import { lambdaLogging, lambdaVpc, type LambdaLoggingOptions, type LambdaVpcOptions } from "./function-options.js";
+import {
+  lambdaLogging,
+  lambdaVpc,
+  type LambdaLoggingOptions,
+  type LambdaVpcOptions,
+} from "./function-options.js";
 import type { McpWorkspace } from "./workspace.js";
 import { isSet, NULL, pick, when, type Cond } from "./util.js";
 
@@ -190,7 +195,8 @@ export class McpFunction extends Construct {
     }
     const kms = props.kmsKeyArn;
     const mode = props.tracingMode;
-    const tracing = mode !== undefined && Token.isUnresolved(mode) ? Fn.coalesce([mode, "PassThrough"]) : mode;
+    const tracing =
+      mode !== undefined && Token.isUnresolved(mode) ? Fn.coalesce([mode, "PassThrough"]) : mode;
     this.function = new LambdaFunction(this, "function", {
       functionName: props.functionName,
       description: "Jupyter MCP server",

@@ -20,3 +20,7 @@ export * from "./front-door-domain.js";
 export * from "./fargate-sizes.js";
 export * from "./bucket-prefix.js";
 export * from "./ephemeral.js";
+export * from "./rest-api.js";
+export * from "./rest-api-auth.js";
+export * from "./rest-api-routes.js";
+export * from "./rest-api-stage.js";

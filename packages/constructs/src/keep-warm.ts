@@ -82,7 +82,8 @@ export class McpKeepWarm extends Construct {
       name: `${props.name}-keep-warm-${Token.asString(count.index)}`,
       description: "Keeps the Jupyter MCP function warm (and its kernel started)",
       groupName: props.scheduleGroupName ?? "default",
-      kmsKeyArn: props.kmsKeyArn === undefined ? undefined : pick(isSet(props.kmsKeyArn), props.kmsKeyArn, NULL),
+      kmsKeyArn:
+        props.kmsKeyArn === undefined ? undefined : pick(isSet(props.kmsKeyArn), props.kmsKeyArn, NULL),
       scheduleExpression: props.scheduleExpression ?? "rate(5 minutes)",
       scheduleExpressionTimezone: props.scheduleTimezone ?? "UTC",
       state: pick(props.enabled ?? true, "ENABLED", "DISABLED"),

@@ -285,7 +285,8 @@ export function checkInterface(json: Obj): Finding[] {
  * the rule) but that its README does not explain in a table row (a line starting with `| CKV_...`).
  */
 export function undocumentedSkips(json: Obj, readme: string): Finding[] {
-  const applies = (s: DocumentedSkip) => resources(json, s.resourceType).some(([, r]) => !s.fails || s.fails(r));
+  const applies = (s: DocumentedSkip) =>
+    resources(json, s.resourceType).some(([, r]) => !s.fails || s.fails(r));
   return DOCUMENTED_SKIPS.filter(applies)
     .filter((s) => !new RegExp(`^\\|[^|\\n]*\\b${s.check}\\b[^|\\n]*\\|[ \\t]*[^|\\s]`, "m").test(readme))
     .map((s) => ({

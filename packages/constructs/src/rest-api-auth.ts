@@ -16,7 +16,21 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/inde
 import type { AwsContext } from "./aws-context.js";
 import { AUTH_TYPES } from "./front-door.js";
 import { TENANT_SOURCES } from "./rest-api-routes.js";
-import { and, eq, isLiteral, isSet, named, not, NULL, or, pick, ref, when, type Cond, type OptString } from "./util.js";
+import {
+  and,
+  eq,
+  isLiteral,
+  isSet,
+  named,
+  not,
+  NULL,
+  or,
+  pick,
+  ref,
+  when,
+  type Cond,
+  type OptString,
+} from "./util.js";
 
 export interface McpRestApiAuthProps {
   readonly restApiId: string;
@@ -74,7 +88,8 @@ export class McpRestApiAuth extends Construct {
     const oneCheckerMessage =
       'auth_type "jwt" needs either cognito_user_pool_arns or lambda_authorizer_function_arn (not both).';
     if (oneChecker === false) throw new Error(oneCheckerMessage);
-    if (oneChecker !== true) this.preconditions.push({ condition: oneChecker, errorMessage: oneCheckerMessage });
+    if (oneChecker !== true)
+      this.preconditions.push({ condition: oneChecker, errorMessage: oneCheckerMessage });
 
     const ttl = props.authorizerResultTtlSeconds ?? 300;
     this.cognito = when(

@@ -15,10 +15,11 @@
  *   (rest-api-routes.ts, TENANT_SOURCES), never from anything the client sends.
  */
 import { Construct } from "constructs";
-import { Fn, Op, Token, type ITerraformDependable, type Precondition } from "cdktf";
+import { Fn, Token, type ITerraformDependable, type Precondition } from "cdktf";
 import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration/index.js";
 import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method/index.js";
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api/index.js";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { AwsContext } from "./aws-context.js";
 import type { McpFunction } from "./function.js";
@@ -98,7 +99,9 @@ export class McpRestApi extends Construct {
       tags,
     });
     // Built from the API id, not the stage: the gateway's own 401 (part of the deployment) names it.
-    const base = `https://${this.api.id}.execute-api.${ctx.region}.${ctx.dnsSuffix ?? "amazonaws.com"}/${stageName}`;
+    // (amazonaws.com, or amazonaws.com.cn in China: the partition's DNS suffix.)
+    const dnsSuffix = new DataAwsPartition(this, "partition").dnsSuffix;
+    const base = `https://${this.api.id}.execute-api.${ctx.region}.${dnsSuffix}/${stageName}`;
     this.resourceMetadataUrl = `${base}${parseRoute(PROTECTED_RESOURCE_METADATA_ROUTES[1]).path}`;
 
     this.auth = new McpRestApiAuth(this, "auth", {
@@ -203,10 +206,4 @@ export class McpRestApi extends Construct {
 function tenantParameters(tenant: Cond, source: string): Record<string, string> | undefined {
   if (isLiteral(tenant)) return tenant ? { [TENANT_HEADER]: source } : undefined;
   return Token.asStringMap(Fn.conditional(tenant, { [TENANT_HEADER]: source }, Token.nullValue()));
-}
-
-/** A plan-time or literal "is this number within bounds" for variables (used by the module). */
-export function withinTimeout(ms: number): Cond {
-  if (!Token.isUnresolved(ms)) return ms >= REST_TIMEOUT_MS.min && ms <= REST_TIMEOUT_MS.max;
-  return Op.and(Op.gte(ms, REST_TIMEOUT_MS.min), Op.lte(ms, REST_TIMEOUT_MS.max));
 }

@@ -18,7 +18,12 @@ import { S3BucketServerSideEncryptionConfigurationA as S3BucketServerSideEncrypt
 import { S3BucketVersioningA as S3BucketVersioning } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import type { AwsContext } from "./aws-context.js";
-import { bucketPrefixCondition, bucketPrefixProblem, BUCKET_PREFIX_RULE, defaultBucketPrefix } from "./bucket-prefix.js";
+import {
+  bucketPrefixCondition,
+  bucketPrefixProblem,
+  BUCKET_PREFIX_RULE,
+  defaultBucketPrefix,
+} from "./bucket-prefix.js";
 import { McpSessionTable, type McpSessionOptions } from "./sessions.js";
 import {
   and,
@@ -209,7 +214,8 @@ export class McpWorkspace extends Construct {
         : pick(isSet(given), given, defaultBucketPrefix(props.name));
     if (!Token.isUnresolved(value)) {
       const problem = bucketPrefixProblem(value);
-      if (problem) throw new Error(`workspace bucket prefix "${value}" is ${problem}; it must be ${BUCKET_PREFIX_RULE}`);
+      if (problem)
+        throw new Error(`workspace bucket prefix "${value}" is ${problem}; it must be ${BUCKET_PREFIX_RULE}`);
       return { value };
     }
     // A local, so that the condition names it (local.ws_bucket_prefix) rather than repeating it.

@@ -170,7 +170,9 @@ describe("McpFargate", () => {
   it("CPU and memory as a pair: Fargate's table, refused at synth otherwise", () => {
     expect(fargateMemoryFor(256)).toEqual([512, 1024, 2048]);
     expect(fargateMemoryFor(512)).toEqual([1024, 2048, 3072, 4096]);
-    expect(fargateMemoryFor(8192)).toEqual([16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440]);
+    expect(fargateMemoryFor(8192)).toEqual([
+      16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440,
+    ]);
     expect(fargateMemoryFor(16384).at(-1)).toBe(122880);
     expect(fargateMemoryFor(300)).toEqual([]);
     expect(() => fargate({ cpu: 256, memory: 4096 })).toThrow(/Fargate does not run 256 CPU with 4096 MiB/);
@@ -205,7 +207,11 @@ describe("McpFargate", () => {
       zone_id: "Z1",
       name: "mcp.example.com",
       type: "A",
-      alias: { name: "${aws_lb.svc_alb.dns_name}", zone_id: "${aws_lb.svc_alb.zone_id}", evaluate_target_health: true },
+      alias: {
+        name: "${aws_lb.svc_alb.dns_name}",
+        zone_id: "${aws_lb.svc_alb.zone_id}",
+        evaluate_target_health: true,
+      },
     });
     expect(url({}).output.svc_url.value).toBe('${format("%s://%s", "http", aws_lb.svc_alb.dns_name)}');
     expect(url({}).resource.aws_route53_record).toBeUndefined();

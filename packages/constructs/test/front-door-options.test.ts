@@ -29,8 +29,8 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
   it("AWS_IAM function URL with allowed principals: both statements per principal, through the URL only", () => {
     const principals = ["210987654321", "arn:aws:iam::210987654321:role/agent"];
     const { out } = api({ createFunctionUrl: true, functionUrlAllowedPrincipals: principals });
-    const [url, invoke] = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"].map(
-      (action) => permissions(out).find((p) => p.action === action && p.count !== undefined)!,
+    const [url, invoke] = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"].map((action) =>
+      permissions(out).find((p) => p.action === action && p.count !== undefined)!,
     );
     expect(url).toMatchObject({
       count: 2,
@@ -50,7 +50,11 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
     for (const props of [
       { createFunctionUrl: true },
       { createFunctionUrl: false, functionUrlAllowedPrincipals: ["210987654321"] },
-      { createFunctionUrl: true, functionUrlAuthType: "NONE", functionUrlAllowedPrincipals: ["210987654321"] },
+      {
+        createFunctionUrl: true,
+        functionUrlAuthType: "NONE",
+        functionUrlAllowedPrincipals: ["210987654321"],
+      },
     ]) {
       const { out } = api(props);
       const named = permissions(out).filter((p) => p.function_url_auth_type === "AWS_IAM" || p.count === 1);
@@ -62,8 +66,10 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
     const { out } = api((s) => ({
       createFunctionUrl: new TerraformVariable(s, "url", { type: "bool", default: false }).booleanValue,
       functionUrlAuthType: stringVar(s, "url_auth", "AWS_IAM"),
-      functionUrlAllowedPrincipals: new TerraformVariable(s, "principals", { type: "list(string)", default: [] })
-        .listValue,
+      functionUrlAllowedPrincipals: new TerraformVariable(s, "principals", {
+        type: "list(string)",
+        default: [],
+      }).listValue,
     }));
     const iam = permissions(out).filter((p) => String(p.statement_id).startsWith("AllowFunctionUrl"));
     expect(iam.map((p) => p.count)).toEqual([
@@ -78,7 +84,11 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
     });
     expect(out).toHaveResourceWithProperties(Apigatewayv2DomainName, {
       domain_name: "mcp.example.com",
-      domain_name_configuration: { certificate_arn: CERT, endpoint_type: "REGIONAL", security_policy: "TLS_1_2" },
+      domain_name_configuration: {
+        certificate_arn: CERT,
+        endpoint_type: "REGIONAL",
+        security_policy: "TLS_1_2",
+      },
     });
     expect(out).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
       api_id: "${aws_apigatewayv2_api.api_api.id}",
@@ -90,7 +100,8 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
       type: "A",
       alias: {
         name: "${one(aws_apigatewayv2_domain_name.api_domain[*].domain_name_configuration[0].target_domain_name)}",
-        zone_id: "${one(aws_apigatewayv2_domain_name.api_domain[*].domain_name_configuration[0].hosted_zone_id)}",
+        zone_id:
+          "${one(aws_apigatewayv2_domain_name.api_domain[*].domain_name_configuration[0].hosted_zone_id)}",
         evaluate_target_health: false,
       },
     });
@@ -103,7 +114,11 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
     expect(plain.out).not.toHaveResource(Apigatewayv2DomainName);
     expect(plain.url).toBe("${aws_apigatewayv2_stage.api_stage.invoke_url}");
     const { out } = api((s) => ({
-      domain: { domainName: stringVar(s, "domain"), certificateArn: stringVar(s, "cert"), route53ZoneId: stringVar(s, "zone") },
+      domain: {
+        domainName: stringVar(s, "domain"),
+        certificateArn: stringVar(s, "cert"),
+        route53ZoneId: stringVar(s, "zone"),
+      },
     }));
     const domain = resourcesOf(out, "aws_apigatewayv2_domain_name")[0]!;
     expect(domain.count).toBe("${local.api_has_domain ? 1 : 0}");
@@ -116,11 +131,19 @@ describe("McpHttpApi: function URL principals, custom domain, CORS", () => {
   });
 
   it("CORS: a literal configuration is the block; a plan-time one a dynamic block present unless null", () => {
-    const cors = { allowOrigins: ["https://app.example.com"], allowHeaders: ["authorization", "mcp-session-id"] };
+    const cors = {
+      allowOrigins: ["https://app.example.com"],
+      allowHeaders: ["authorization", "mcp-session-id"],
+    };
     expect(api({ cors }).out).toHaveResourceWithProperties(Apigatewayv2Api, {
-      cors_configuration: { allow_origins: ["https://app.example.com"], allow_headers: ["authorization", "mcp-session-id"] },
+      cors_configuration: {
+        allow_origins: ["https://app.example.com"],
+        allow_headers: ["authorization", "mcp-session-id"],
+      },
     });
-    const { out } = api((s) => ({ cors: new TerraformVariable(s, "cors", { type: "any", nullable: true }).value }));
+    const { out } = api((s) => ({
+      cors: new TerraformVariable(s, "cors", { type: "any", nullable: true }).value,
+    }));
     const block = resourcesOf(out, "aws_apigatewayv2_api")[0]!.dynamic.cors_configuration;
     expect(block.for_each).toBe("${(var.cors == null) ? [] : [var.cors]}");
     expect(block.content.allow_origins).toBe("${cors_configuration.value.allow_origins}");

@@ -5,13 +5,25 @@ import { AuthToken, NO_TOKEN_SOURCE } from "../src/auth-token.js";
 import { VPC_PAIR_MESSAGE, LEVELS_NEED_JSON } from "../src/function-options.js";
 import { McpFunction, type McpFunctionProps } from "../src/function.js";
 import { checkPolicies } from "../src/policy.js";
-import { boolVar, dataOf, IMAGE, parse, resourcesOf, statements, stringVar, synth, type Json } from "./helpers.js";
+import {
+  boolVar,
+  dataOf,
+  IMAGE,
+  parse,
+  resourcesOf,
+  statements,
+  stringVar,
+  synth,
+  type Json,
+} from "./helpers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/platform/mcp-exec";
 const fnOf = (out: string): Json => resourcesOf(out, "aws_lambda_function")[0]!;
 
 function lambda(props: Partial<McpFunctionProps> = {}): string {
-  return synth((s, context) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, context, ...props }));
+  return synth(
+    (s, context) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, context, ...props }),
+  );
 }
 
 describe("McpFunction platform options (terraform-aws-modules/lambda names)", () => {
@@ -30,7 +42,9 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
     // In this account and region only; never "*".
     expect(eni.resources).toHaveLength(3);
     for (const r of eni.resources as string[]) {
-      expect(r).toMatch(/^arn:\$\{data\.aws_partition\.ctx_partition\.partition\}:ec2:\$\{data\.aws_region.*\}:\$\{data\.aws_caller_identity.*\}:(network-interface|subnet|security-group)\/\*$/);
+      expect(r).toMatch(
+        /^arn:\$\{data\.aws_partition\.ctx_partition\.partition\}:ec2:\$\{data\.aws_region.*\}:\$\{data\.aws_caller_identity.*\}:(network-interface|subnet|security-group)\/\*$/,
+      );
     }
     // The two Describe calls have no resource-level permissions: "*" is the only valid resource.
     expect(statements(out).find((x) => x.sid === "VpcDescribe")).toMatchObject({
@@ -45,13 +59,16 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
     const out = lambda();
     expect(fnOf(out)).not.toHaveProperty("vpc_config");
     expect(fnOf(out)).not.toHaveProperty("dynamic");
-    expect(statements(out).filter((x) => (x.actions as string[]).some((a) => a.startsWith("ec2:")))).toEqual([]);
+    expect(statements(out).filter((x) => (x.actions as string[]).some((a) => a.startsWith("ec2:")))).toEqual(
+      [],
+    );
     expect(() => lambda({ vpc: { subnetIds: ["subnet-a"] } })).toThrow(VPC_PAIR_MESSAGE);
   });
 
   it("VPC at plan time: a dynamic vpc_config block, the ENI policy counted on it, and the pair precondition", () => {
     const out = synth((s, context) => {
-      const list = (name: string) => new TerraformVariable(s, name, { type: "list(string)", nullable: true }).listValue;
+      const list = (name: string) =>
+        new TerraformVariable(s, name, { type: "list(string)", nullable: true }).listValue;
       new McpFunction(s, "fn", {
         functionName: "mcp",
         imageUri: IMAGE,
@@ -73,11 +90,14 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
     expect(vpcPolicy.count).toBe(`\${(${has("subnets")} && ${has("groups")}) ? 1 : 0}`);
   });
 
-  it("kms_key_arn encrypts the environment; unset, Lambda's AWS managed key (null, never \"\")", () => {
+  it('kms_key_arn encrypts the environment; unset, Lambda\'s AWS managed key (null, never "")', () => {
     const key = "arn:aws:kms:eu-west-1:123456789012:key/env";
     expect(fnOf(lambda({ kmsKeyArn: key })).kms_key_arn).toBe(key);
     expect(fnOf(lambda())).not.toHaveProperty("kms_key_arn");
-    const out = synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, kmsKeyArn: stringVar(s, "kms") }));
+    const out = synth(
+      (s) =>
+        new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, kmsKeyArn: stringVar(s, "kms") }),
+    );
     expect(fnOf(out).kms_key_arn).toBe("${(length(compact([var.kms])) >= 1) ? var.kms : null}");
   });
 
@@ -92,8 +112,13 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
     const pass = lambda({ tracingMode: "PassThrough" });
     expect(statements(pass).find((x) => x.sid === "XRayWrite")).toBeUndefined();
     expect(fnOf(lambda())).not.toHaveProperty("tracing_config");
-    const planned = synth((s) =>
-      new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, tracingMode: stringVar(s, "tracing") }),
+    const planned = synth(
+      (s) =>
+        new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          tracingMode: stringVar(s, "tracing"),
+        }),
     );
     expect(fnOf(planned).tracing_config).toEqual({ mode: '${coalesce(var.tracing, "PassThrough")}' });
     const xray = resourcesOf(planned, "aws_iam_role_policy").find((p) => p.name === "xray")!;
@@ -106,15 +131,21 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
       log_group: "${aws_cloudwatch_log_group.fn_logs.name}",
     });
     const out = lambda({ logging: { applicationLogLevel: "DEBUG", systemLogLevel: "WARN" } });
-    expect(fnOf(out).logging_config).toMatchObject({ application_log_level: "DEBUG", system_log_level: "WARN" });
+    expect(fnOf(out).logging_config).toMatchObject({
+      application_log_level: "DEBUG",
+      system_log_level: "WARN",
+    });
     expect(fnOf(lambda({ logging: { logFormat: "Text" } })).logging_config.log_format).toBe("Text");
-    expect(() => lambda({ logging: { logFormat: "Text", applicationLogLevel: "DEBUG" } })).toThrow(LEVELS_NEED_JSON);
-    const planned = synth((s) =>
-      new McpFunction(s, "fn", {
-        functionName: "mcp",
-        imageUri: IMAGE,
-        logging: { logFormat: stringVar(s, "fmt", "JSON"), applicationLogLevel: stringVar(s, "app") },
-      }),
+    expect(() => lambda({ logging: { logFormat: "Text", applicationLogLevel: "DEBUG" } })).toThrow(
+      LEVELS_NEED_JSON,
+    );
+    const planned = synth(
+      (s) =>
+        new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          logging: { logFormat: stringVar(s, "fmt", "JSON"), applicationLogLevel: stringVar(s, "app") },
+        }),
     );
     expect(fnOf(planned).lifecycle.precondition).toEqual([
       {
@@ -134,7 +165,13 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
   it("an existing role (createRole false): no role, no inline policy; its ARN and name; the permissions as one document", () => {
     const out = synth((s, context) => {
       const authToken = new AuthToken(s, "tok", { name: "mcp", context });
-      const fn = new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, authToken, createRole: false, roleArn: ROLE });
+      const fn = new McpFunction(s, "fn", {
+        functionName: "mcp",
+        imageUri: IMAGE,
+        authToken,
+        createRole: false,
+        roleArn: ROLE,
+      });
       expect(fn.roleArn).toBe(ROLE);
       expect(fn.roleName).toBe("mcp-exec");
       expect(fn.role).toBeUndefined();
@@ -146,20 +183,25 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
     expect(combined.source_policy_documents).toBe(
       "${compact([data.aws_iam_policy_document.fn_logs_policy.json, data.aws_iam_policy_document.fn_auth_secret_policy.json])}",
     );
-    expect(() => synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, createRole: false }))).toThrow(/roleArn/);
+    expect(() =>
+      synth((s) => new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, createRole: false })),
+    ).toThrow(/roleArn/);
   });
 
   it("create_role at plan time: the role and every policy counted on it, a precondition for lambda_role", () => {
-    const out = synth((s) =>
-      new McpFunction(s, "fn", {
-        functionName: "mcp",
-        imageUri: IMAGE,
-        createRole: boolVar(s, "create_role", true),
-        roleArn: stringVar(s, "lambda_role"),
-      }),
+    const out = synth(
+      (s) =>
+        new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          createRole: boolVar(s, "create_role", true),
+          roleArn: stringVar(s, "lambda_role"),
+        }),
     );
     expect(resourcesOf(out, "aws_iam_role")[0]!.count).toBe("${var.create_role ? 1 : 0}");
-    expect(resourcesOf(out, "aws_iam_role_policy").map((p) => p.count)).toEqual(["${var.create_role ? 1 : 0}"]);
+    expect(resourcesOf(out, "aws_iam_role_policy").map((p) => p.count)).toEqual([
+      "${var.create_role ? 1 : 0}",
+    ]);
     expect(fnOf(out).role).toBe("${var.create_role ? one(aws_iam_role.fn_role[*].arn) : var.lambda_role}");
     expect(fnOf(out).lifecycle.precondition).toContainEqual({
       condition: "${(var.create_role || (length(compact([var.lambda_role])) >= 1))}",
@@ -168,9 +210,9 @@ describe("McpFunction platform options (terraform-aws-modules/lambda names)", ()
   });
 
   it("token auth without a source: refused at synth, or by a precondition on the function at plan time", () => {
-    expect(() => synth((s, context) => new AuthToken(s, "tok", { name: "mcp", createSecret: false, context }))).toThrow(
-      NO_TOKEN_SOURCE,
-    );
+    expect(() =>
+      synth((s, context) => new AuthToken(s, "tok", { name: "mcp", createSecret: false, context })),
+    ).toThrow(NO_TOKEN_SOURCE);
     const out = synth((s, context) => {
       const authToken = new AuthToken(s, "tok", {
         name: "mcp",

@@ -67,7 +67,8 @@ describe("McpKeepWarm", () => {
 
   it("async: pings are dropped after 60 s in Lambda's queue, never retried (event invoke config on the alias)", () => {
     const out = synth(
-      (s, context) => new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, aliasArn: `${FN}:live`, context }),
+      (s, context) =>
+        new McpKeepWarm(s, "kw", { name: "mcp", functionArn: FN, aliasArn: `${FN}:live`, context }),
     );
     expect(out).toHaveResourceWithProperties(LambdaFunctionEventInvokeConfig, {
       function_name: FN,
@@ -98,7 +99,9 @@ describe("McpKeepWarm", () => {
     );
     const config = resourcesOf(out, "aws_lambda_function_event_invoke_config")[0]!;
     expect(config.count).toBe("${var.async ? 1 : 0}");
-    expect(config.qualifier).toBe('${(length(compact([var.alias])) >= 1) ? element(split(":", var.alias), 7) : null}');
+    expect(config.qualifier).toBe(
+      '${(length(compact([var.alias])) >= 1) ? element(split(":", var.alias), 7) : null}',
+    );
     // CKV_AWS_297: a customer managed key for the schedules, when given.
     expect(resourcesOf(out, "aws_scheduler_schedule")[0]!.kms_key_arn).toBe(
       "${(length(compact([var.kms])) >= 1) ? var.kms : null}",

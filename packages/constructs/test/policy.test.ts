@@ -172,7 +172,11 @@ describe("policy checks catch what they are for", () => {
       checks({ resource: { aws_lambda_permission: { p: { ...via, invoked_via_function_url: false } } } }),
     ).toEqual(["CKV_AWS_364", "CKV_AWS_364"]);
     // An AWS_IAM function URL's statements for named principals: the principal is the scope.
-    const iamUrl = { action: "lambda:InvokeFunctionUrl", principal: "210987654321", function_url_auth_type: "AWS_IAM" };
+    const iamUrl = {
+      action: "lambda:InvokeFunctionUrl",
+      principal: "210987654321",
+      function_url_auth_type: "AWS_IAM",
+    };
     expect(checks({ resource: { aws_lambda_permission: { p: iamUrl } } })).toEqual([]);
     expect(checks({ resource: { aws_lambda_permission: { p: { ...iamUrl, principal: "*" } } } })).toEqual([
       "CKV_AWS_364",
@@ -184,17 +188,39 @@ describe("policy checks catch what they are for", () => {
     for (const a of ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTraceSegments"]) {
       expect(checks(doc({ actions: [a], resources: ["*"] }))).toEqual([]);
     }
-    expect(checks(doc({ actions: ["ec2:CreateNetworkInterface"], resources: ["*"] }))).toEqual(["CKV_AWS_355"]);
+    expect(checks(doc({ actions: ["ec2:CreateNetworkInterface"], resources: ["*"] }))).toEqual([
+      "CKV_AWS_355",
+    ]);
   });
 
   it("the Checkov rules the READMEs explain are skipped, and each is enforceable", () => {
     const cases: [string, Json, Json][] = [
-      ["CKV_AWS_338", { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } }, { retention_in_days: 365 }],
-      ["CKV_AWS_149", { aws_secretsmanager_secret: { s: {} } }, { kms_key_id: "arn:aws:kms:eu-west-1:1:key/k" }],
-      ["CKV_AWS_301", { aws_lambda_permission: { p: { principal: "*", function_url_auth_type: "NONE", action: "lambda:InvokeFunctionUrl" } } }, { principal: "123456789012" }],
+      [
+        "CKV_AWS_338",
+        { aws_cloudwatch_log_group: { l: { retention_in_days: 30 } } },
+        { retention_in_days: 365 },
+      ],
+      [
+        "CKV_AWS_149",
+        { aws_secretsmanager_secret: { s: {} } },
+        { kms_key_id: "arn:aws:kms:eu-west-1:1:key/k" },
+      ],
+      [
+        "CKV_AWS_301",
+        {
+          aws_lambda_permission: {
+            p: { principal: "*", function_url_auth_type: "NONE", action: "lambda:InvokeFunctionUrl" },
+          },
+        },
+        { principal: "123456789012" },
+      ],
       ["CKV_AWS_378", { aws_lb_target_group: { t: { protocol: "HTTP" } } }, { protocol: "HTTPS" }],
       ["CKV2_AWS_28", { aws_lb: { a: { drop_invalid_header_fields: true } } }, { internal: true }],
-      ["CKV_AWS_297", { aws_scheduler_schedule: { s: {} } }, { kms_key_arn: "arn:aws:kms:eu-west-1:1:key/k" }],
+      [
+        "CKV_AWS_297",
+        { aws_scheduler_schedule: { s: {} } },
+        { kms_key_arn: "arn:aws:kms:eu-west-1:1:key/k" },
+      ],
     ];
     for (const [check, resource, fix] of cases) {
       const json = { resource };

@@ -130,7 +130,10 @@ describe("McpWorkspace", () => {
     });
     expect(resourcesOf(out, "aws_s3_bucket")[0]!.bucket_prefix).toBe("mcp-server-workspace-");
     expect(() =>
-      synth((s, context) => new McpWorkspace(s, "ws", { name: "mcp", bucketPrefix: "Bad_Prefix", create: true, context })),
+      synth(
+        (s, context) =>
+          new McpWorkspace(s, "ws", { name: "mcp", bucketPrefix: "Bad_Prefix", create: true, context }),
+      ),
     ).toThrow(/workspace bucket prefix "Bad_Prefix" is not only lowercase/);
   });
 

@@ -1,10 +1,17 @@
 // The one HTTP client every figure goes through, ours and the original's alike: a plain keep-alive
 // HTTP/1.1 connection (as curl or an MCP client's HTTP stack would hold), one request at a time.
 // undici's fetch would add about half a millisecond per call in this process, to both sides.
+// Calls go out as 2025-era requests (plain JSON-RPC, what curl and 2025 clients send) or, with
+// `era: MODERN`, as 2026-07-28 requests (per-request `_meta` and Mcp-* headers, no initialize).
 import { Agent, request as httpRequest } from "node:http";
 
 export const ACCEPT = "application/json, text/event-stream";
 
+/** The protocol revision whose requests carry everything in `_meta` (no initialize, no session). */
+export const MODERN = "2026-07-28";
+const CLIENT_INFO = { name: "jupyter-mcp-bench", version: "1" };
+
+/** A 2025-era tools/call (plain JSON-RPC, as curl would send it). */
 export function toolCall(id, code, name = "execute_code") {
   return JSON.stringify({
     jsonrpc: "2.0",
@@ -13,6 +20,31 @@ export function toolCall(id, code, name = "execute_code") {
     params: { name, arguments: { code } },
   });
 }
+
+/** The same call as a 2026-07-28 request: protocol version, client info and capabilities in `_meta`. */
+export function modernToolCall(id, code, name = "execute_code") {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: {
+      name,
+      arguments: { code },
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
+        "io.modelcontextprotocol/clientCapabilities": {},
+      },
+    },
+  });
+}
+
+/** The headers a 2026-07-28 request repeats from its body (the server checks they agree). */
+export const modernHeaders = (method, name) => ({
+  "mcp-protocol-version": MODERN,
+  "mcp-method": method,
+  ...(name ? { "mcp-name": name } : {}),
+});
 
 /** The JSON-RPC message in a response body, whether it came as JSON or as one SSE event. */
 export function parseRpc(text) {
@@ -46,15 +78,21 @@ export function expectTwo(msg) {
   return text;
 }
 
-/** A keep-alive client for one MCP URL, with an optional bearer token. */
-export function keepAliveClient(url, { token, timeoutMs = 120_000 } = {}) {
+/**
+ * A keep-alive client for one MCP URL, with an optional bearer token. `era: MODERN` sends every
+ * call as a 2026-07-28 request (`_meta` and the Mcp-* headers); otherwise as a 2025-era one.
+ */
+export function keepAliveClient(url, { token, timeoutMs = 120_000, era } = {}) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const headers = { "content-type": "application/json", accept: ACCEPT };
   if (token) headers.authorization = `Bearer ${token}`;
   let id = 0;
-  const post = (payload) =>
+  const modern = era === MODERN;
+  const callHeaders = modern ? { ...headers, ...modernHeaders("tools/call", "execute_code") } : headers;
+  const post = (payload, withHeaders = headers) =>
     new Promise((resolve, reject) => {
-      const req = httpRequest(url, { method: "POST", headers, agent, timeout: timeoutMs }, (res) => {
+      const options = { method: "POST", headers: withHeaders, agent, timeout: timeoutMs };
+      const req = httpRequest(url, options, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk) => (text += chunk));
@@ -73,7 +111,8 @@ export function keepAliveClient(url, { token, timeoutMs = 120_000 } = {}) {
     post,
     /** One execute_code call; resolves with the parsed JSON-RPC message. */
     async execute(code) {
-      return parseRpc(await post(toolCall(++id, code)));
+      const payload = modern ? modernToolCall(++id, code) : toolCall(++id, code);
+      return parseRpc(await post(payload, callHeaders));
     },
     close: () => agent.destroy(),
   };

@@ -1,6 +1,7 @@
-// The two servers measured over HTTP in one run: ours (`node dist/server.js`) and the original's
-// design (`python3 bench/original.py`). Both are timed from spawn to the first `1+1` result; the
-// warm `1+1` calls (warm.js) go through the same keep-alive client.
+// The servers measured over HTTP in one run: ours (`node dist/server.js`), the original's design
+// (`python3 bench/original.py`) and, from baseline.js, an earlier revision of ours. Each is timed
+// from spawn to the first `1+1` result; the warm `1+1` calls (warm.js) go through the same
+// keep-alive client.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectTwo, keepAliveClient } from "./client.js";
@@ -16,17 +17,20 @@ const baseEnv = (label) => {
   return { PATH: process.env.PATH, HOME: root, JUPYTER_STATE_ROOT: root, LANG: "C.UTF-8" };
 };
 
-export const ours = {
-  label: "ours",
+/** `node <distDir>/server.js`, started the same way for ours and for a baseline build (baseline.js). */
+export const nodeServer = (label, distDir) => ({
+  label,
   spawn: (env = {}) =>
-    spawnServer(process.execPath, [path.join(dist, "server.js")], {
-      ...baseEnv("ours"),
+    spawnServer(process.execPath, [path.join(distDir, "server.js")], {
+      ...baseEnv(label),
       HOST: "127.0.0.1",
       PORT: "0",
       LOG_LEVEL: "info",
       ...env,
     }),
-};
+});
+
+export const ours = nodeServer("ours", dist);
 
 const originalServer = (label, extra = {}) => ({
   label,
@@ -61,7 +65,7 @@ export async function coldStart(server, { token, env } = {}) {
   try {
     expectTwo(await client.execute("1+1"));
     const ms = performance.now() - started.startedAt;
-    return { ms, memory: treeMemory(started.child.pid), client, stop };
+    return { ms, memory: treeMemory(started.child.pid), url: started.url, client, stop };
   } catch (err) {
     await stop();
     throw new Error(`${server.label}: ${(err && err.message) || err}\n${started.output().slice(-800)}`);
