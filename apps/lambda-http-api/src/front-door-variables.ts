@@ -104,6 +104,7 @@ export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
     message: "route53_zone_id must be a Route 53 hosted zone ID.",
   });
   const cors = stack.variable("cors_configuration", {
+    // The HCL printer may need to break this over lines: on one line it is over 200 characters.
     type: "object({ allow_credentials = optional(bool), allow_headers = optional(list(string)), allow_methods = optional(list(string)), allow_origins = optional(list(string)), expose_headers = optional(list(string)), max_age = optional(number) })",
     default: null,
     description:

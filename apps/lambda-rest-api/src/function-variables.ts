@@ -42,7 +42,10 @@ export function functionVariables(stack: ModuleStack) {
     default: 2048,
     description: "Memory of the function in MB (CPU scales with it). The kernel and its libraries live here.",
     validation: [
-      rule("var.memory_size >= 512 && var.memory_size <= 10240", "memory_size must be between 512 and 10240."),
+      rule(
+        "var.memory_size >= 512 && var.memory_size <= 10240",
+        "memory_size must be between 512 and 10240.",
+      ),
     ],
   }).numberValue;
   const timeout = stack.variable("timeout", {
@@ -83,7 +86,10 @@ export function functionVariables(stack: ModuleStack) {
     description:
       "Provisioned concurrency on the `live` alias (0 for none). Removes cold starts at a fixed hourly cost; at most reserved_concurrent_executions when that is set. Must be 0 with tenant_isolation (Lambda does not offer both).",
     validation: [
-      rule("var.provisioned_concurrent_executions >= 0", "provisioned_concurrent_executions must be 0 or more."),
+      rule(
+        "var.provisioned_concurrent_executions >= 0",
+        "provisioned_concurrent_executions must be 0 or more.",
+      ),
     ],
   }).numberValue;
   return {

@@ -83,7 +83,8 @@ export function restStageVariables(stack: ModuleStack) {
   const stageName = stack.variable("stage_name", {
     type: "string",
     default: "v1",
-    description: "Name of the stage: the first path segment of the URL (https://ID.execute-api.REGION.amazonaws.com/STAGE/mcp).",
+    description:
+      "Name of the stage: the first path segment of the URL (https://ID.execute-api.REGION.amazonaws.com/STAGE/mcp).",
     validation: [
       rule(
         'can(regex("^[A-Za-z0-9_-]{1,128}$", var.stage_name))',

@@ -87,7 +87,8 @@ export class LambdaRestApiStack extends ModuleStack {
       logKmsKeyArn: logs.kmsKeyArn,
       preconditions: [
         {
-          condition: Op.or(Op.not(rest.tenantIsolation), Op.eq(f.provisionedConcurrency, 0)),
+          // (< 1, not == 0: CDKTF renders a literal 0 operand of Op.* as "undefined".)
+          condition: Op.or(Op.not(rest.tenantIsolation), Op.lt(f.provisionedConcurrency, 1)),
           errorMessage:
             "tenant_isolation cannot be combined with provisioned concurrency (Lambda does not offer it for tenant-isolated functions): set provisioned_concurrent_executions = 0.",
         },
@@ -107,7 +108,10 @@ export class LambdaRestApiStack extends ModuleStack {
       value: `${api.url}/mcp`,
       description: "The MCP endpoint to give to clients (Streamable HTTP, streamed).",
     });
-    this.output("health_url", { value: `${api.url}/health`, description: "Unauthenticated health check URL." });
+    this.output("health_url", {
+      value: `${api.url}/health`,
+      description: "Unauthenticated health check URL.",
+    });
     this.output("resource_metadata_url", {
       value: api.resourceMetadataUrl,
       description: "RFC 9728 protected resource metadata of /mcp (unauthenticated).",
@@ -115,14 +119,18 @@ export class LambdaRestApiStack extends ModuleStack {
     this.output("api_id", { value: api.api.id, description: "ID of the REST API." });
     this.output("api_execution_arn", {
       value: api.api.executionArn,
-      description: "Execution ARN of the REST API (for IAM policies of callers with auth_type \"iam\": execute-api:Invoke on <this>/<stage>/*).",
+      description:
+        'Execution ARN of the REST API (for IAM policies of callers with auth_type "iam": execute-api:Invoke on <this>/<stage>/*).',
     });
     this.output("stage_name", { value: api.stage.stage.stageName, description: "Name of the stage." });
     this.output("stage_arn", {
       value: api.stage.stage.arn,
       description: "ARN of the stage (what a WAF web ACL is associated with).",
     });
-    this.output("function_name", { value: fn.function.functionName, description: "Name of the Lambda function." });
+    this.output("function_name", {
+      value: fn.function.functionName,
+      description: "Name of the Lambda function.",
+    });
     this.output("function_arn", {
       value: fn.function.arn,
       description: "ARN of the Lambda function (unqualified).",
@@ -133,7 +141,10 @@ export class LambdaRestApiStack extends ModuleStack {
         "ARN of the `live` alias that the API invokes. With tenant_isolation do not give it to the keep-warm module: its pings carry no tenant id and Lambda refuses them.",
     });
     this.output("function_alias_name", { value: fn.alias.name, description: "Name of the alias (`live`)." });
-    this.output("role_arn", { value: fn.roleArn, description: "ARN of the function's execution role (created or given)." });
+    this.output("role_arn", {
+      value: fn.roleArn,
+      description: "ARN of the function's execution role (created or given).",
+    });
     this.output("role_name", {
       value: fn.roleName,
       description: "Name of the function's execution role (attach extra policies to it, e.g. for S3).",

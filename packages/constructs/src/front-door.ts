@@ -1,7 +1,8 @@
 /**
  * The front door: an HTTP API in front of the function's `live` alias, with access logs, throttling
  * and one of three auth modes, plus an optional Lambda function URL for calls longer than the HTTP
- * API's 30 s integration limit.
+ * API's 30 s integration limit (function-url.ts), and an optional custom domain and CORS
+ * (front-door-domain.ts).
  *
  * Auth modes:
  * - "token": the function checks `Authorization: Bearer <token>` against the token it reads at init.

@@ -50,7 +50,8 @@ export function checkRestApiPolicies(json: Obj, options: RestApiPolicyOptions = 
   // CKV_AWS_76: access logs on REST API stages.
   for (const [name, r] of resources(json, "aws_api_gateway_stage")) {
     const s = r.access_log_settings as Obj | undefined;
-    if (!s?.destination_arn || !s.format) add("CKV_AWS_76", `aws_api_gateway_stage.${name}`, "no access logs");
+    if (!s?.destination_arn || !s.format)
+      add("CKV_AWS_76", `aws_api_gateway_stage.${name}`, "no access logs");
   }
 
   // CKV2_AWS_4 (adapted): every stage has method settings that state a logging level. Its value
@@ -62,7 +63,8 @@ export function checkRestApiPolicies(json: Obj, options: RestApiPolicyOptions = 
         String(m.stage_name).includes(`aws_api_gateway_stage.${name}.`) &&
         (m.settings as Obj | undefined)?.logging_level !== undefined,
     );
-    if (!covered) add("CKV2_AWS_4", `aws_api_gateway_stage.${name}`, "no method settings with a logging level");
+    if (!covered)
+      add("CKV2_AWS_4", `aws_api_gateway_stage.${name}`, "no method settings with a logging level");
   }
 
   // CKV_AWS_217: deployments are created before the old one is destroyed.
@@ -79,13 +81,18 @@ export function checkRestApiPolicies(json: Obj, options: RestApiPolicyOptions = 
     const t = String(r.authorization ?? "NONE");
     if (REST_OPEN_ROUTES.includes(routeKeyOf(r, paths))) continue;
     if (options.tokenAuthRoutes && t === "NONE") continue;
-    const conditional = t.startsWith("${") && t.includes('"AWS_IAM"') && /"(COGNITO_USER_POOLS|CUSTOM)"/.test(t);
+    const conditional =
+      t.startsWith("${") && t.includes('"AWS_IAM"') && /"(COGNITO_USER_POOLS|CUSTOM)"/.test(t);
     if (!conditional && !["AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM"].includes(t)) {
       add("CKV_AWS_59", `aws_api_gateway_method.${name}`, `authorization ${t}`);
     }
     // Declaring the tenant header as a method parameter is the first step of mapping it from the client.
     if (Object.keys((r.request_parameters ?? {}) as Obj).some((k) => /x-amz-tenant-id/i.test(k))) {
-      add("TENANT_FROM_CLIENT", `aws_api_gateway_method.${name}`, "X-Amz-Tenant-Id is a method request parameter");
+      add(
+        "TENANT_FROM_CLIENT",
+        `aws_api_gateway_method.${name}`,
+        "X-Amz-Tenant-Id is a method request parameter",
+      );
     }
   }
 
@@ -104,7 +111,8 @@ export function checkRestApiPolicies(json: Obj, options: RestApiPolicyOptions = 
               .map(([, v]) => String(v));
       for (const source of sources) {
         const fromClient = /method\.request\.|stageVariables\./.test(source);
-        const allowed = source.startsWith("${") || /^context\.[A-Za-z.]+$/.test(source) || /^'[^']+'$/.test(source);
+        const allowed =
+          source.startsWith("${") || /^context\.[A-Za-z.]+$/.test(source) || /^'[^']+'$/.test(source);
         if (fromClient || !allowed) add("TENANT_FROM_CLIENT", address, `tenant id from ${source}`);
       }
     }

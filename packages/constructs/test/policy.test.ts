@@ -63,6 +63,69 @@ describe("policy checks (Checkov-aligned) on the constructs", () => {
     expect(checkPolicies(json, { tokenAuthRoutes: auth === "token" })).toEqual([]);
   });
 
+  it("every new option on (VPC, X-Ray, KMS, URL principals, domain, CORS, async config, Fargate domain): no findings", () => {
+    const json = parse(
+      synth((s, context) => {
+        const authToken = new AuthToken(s, "tok", { name: "mcp", context });
+        const workspace = new McpWorkspace(s, "ws", {
+          name: "mcp",
+          create: true,
+          bucketPrefix: "mcp-ws-",
+          context,
+        });
+        const fn = new McpFunction(s, "fn", {
+          functionName: "mcp",
+          imageUri: IMAGE,
+          authToken,
+          workspace,
+          context,
+          vpc: { subnetIds: ["subnet-a"], securityGroupIds: ["sg-1"] },
+          tracingMode: "Active",
+          kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/env",
+          rolePermissionsBoundary: "arn:aws:iam::123456789012:policy/boundary",
+          logging: { applicationLogLevel: "DEBUG" },
+        });
+        new McpHttpApi(s, "api", {
+          name: "mcp",
+          fn,
+          authType: "iam",
+          createFunctionUrl: true,
+          functionUrlAllowedPrincipals: ["210987654321"],
+          domain: {
+            domainName: "mcp.example.com",
+            certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+            route53ZoneId: "Z1",
+          },
+          cors: { allowOrigins: ["https://app.example.com"] },
+        });
+        new McpKeepWarm(s, "kw", {
+          name: "mcp",
+          functionArn: fn.function.arn,
+          aliasArn: fn.alias.arn,
+          context,
+        });
+        new McpFargate(s, "svc", {
+          ...FARGATE_BASICS,
+          certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+          domainName: "mcp.example.com",
+          route53ZoneId: "Z1",
+          authToken,
+          workspace,
+          context,
+        });
+      }),
+    );
+    expect(Object.keys(json.resource)).toEqual(
+      expect.arrayContaining([
+        "aws_lambda_function_event_invoke_config",
+        "aws_apigatewayv2_domain_name",
+        "aws_route53_record",
+        "aws_lambda_permission",
+      ]),
+    );
+    expect(checkPolicies(json)).toEqual([]);
+  });
+
   it("plan-time options: no findings either", () => {
     const json = parse(
       synth((s, context) => {

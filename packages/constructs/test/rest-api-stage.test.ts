@@ -11,14 +11,19 @@ const WAF = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/mcp/0000-1111"
 
 describe("McpRestApi: stage", () => {
   it("access logs: JSON, to a log group of its own with retention and optional KMS", () => {
-    const out = restApi({ accessLogRetentionDays: 90, logKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" });
+    const out = restApi({
+      accessLogRetentionDays: 90,
+      logKmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+    });
     expect(out).toHaveResourceWithProperties(CloudwatchLogGroup, {
       name: "/aws/apigateway/mcp",
       retention_in_days: 90,
       kms_key_id: "arn:aws:kms:eu-west-1:123456789012:key/k",
     });
     const stage = resourcesOf(out, "aws_api_gateway_stage")[0]!;
-    expect(stage.access_log_settings.destination_arn).toBe("${aws_cloudwatch_log_group.api_stage_access_logs.arn}");
+    expect(stage.access_log_settings.destination_arn).toBe(
+      "${aws_cloudwatch_log_group.api_stage_access_logs.arn}",
+    );
     const format = JSON.parse(stage.access_log_settings.format as string) as Record<string, string>;
     expect(format).toEqual(REST_ACCESS_LOG_FORMAT);
     // API Gateway requires one of the two request ids in the format.
@@ -63,7 +68,9 @@ describe("McpRestApi: stage", () => {
 
   it("deployment: after every method and integration, redeployed when they change, create before destroy", () => {
     const out = restApi();
-    expect(out).toHaveResourceWithProperties(ApiGatewayDeployment, { lifecycle: { create_before_destroy: true } });
+    expect(out).toHaveResourceWithProperties(ApiGatewayDeployment, {
+      lifecycle: { create_before_destroy: true },
+    });
     const d = resourcesOf(out, "aws_api_gateway_deployment")[0]!;
     expect(d.depends_on).toHaveLength(14);
     const trigger = d.triggers.redeployment as string;
@@ -71,7 +78,9 @@ describe("McpRestApi: stage", () => {
     for (const attr of ["uri", "timeout_milliseconds", "response_transfer_mode", "authorization"]) {
       expect(trigger).toContain(`.${attr}`);
     }
-    expect(trigger).toContain("jsonencode(aws_api_gateway_integration.api_integration_post_mcp.request_parameters)");
+    expect(trigger).toContain(
+      "jsonencode(aws_api_gateway_integration.api_integration_post_mcp.request_parameters)",
+    );
   });
 
   it("WAF: no association by default; associated with the stage when an ACL is given", () => {

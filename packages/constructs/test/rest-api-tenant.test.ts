@@ -17,7 +17,12 @@ function expectNothingFromTheClient(out: string): void {
 describe("tenant isolation: X-Amz-Tenant-Id from the authenticated principal only", () => {
   it.each([
     ["iam", { authType: "iam" }, TENANT_SOURCES.iam, "context.identity.userArn"],
-    ["cognito", { authType: "jwt", cognitoUserPoolArns: [POOL] }, TENANT_SOURCES.cognito, "context.authorizer.claims.sub"],
+    [
+      "cognito",
+      { authType: "jwt", cognitoUserPoolArns: [POOL] },
+      TENANT_SOURCES.cognito,
+      "context.authorizer.claims.sub",
+    ],
     [
       "lambda authorizer",
       { authType: "jwt", lambdaAuthorizerFunctionArn: AUTHORIZER_FN },
@@ -35,7 +40,8 @@ describe("tenant isolation: X-Amz-Tenant-Id from the authenticated principal onl
 
   it("off (default): no request parameters at all, and the function has no tenancy_config", () => {
     const out = restApi({ authType: "iam" });
-    for (const i of resourcesOf(out, "aws_api_gateway_integration")) expect(i.request_parameters).toBeUndefined();
+    for (const i of resourcesOf(out, "aws_api_gateway_integration"))
+      expect(i.request_parameters).toBeUndefined();
     const fn = resourcesOf(out, "aws_lambda_function")[0]!;
     expect(fn.tenancy_config).toBeUndefined();
     expect(fn.dynamic).toBeUndefined();
@@ -53,7 +59,10 @@ describe("tenant isolation: X-Amz-Tenant-Id from the authenticated principal onl
 
   // (No Cognito pools given: the Lambda authorizer's principal is the only JWT source left.)
   it("at plan time: a dynamic tenancy_config, conditional mappings, a precondition against token auth", () => {
-    const out = restApi({}, (s) => ({ authType: stringVar(s, "auth", "iam"), tenantIsolation: boolVar(s, "tenant") }));
+    const out = restApi({}, (s) => ({
+      authType: stringVar(s, "auth", "iam"),
+      tenantIsolation: boolVar(s, "tenant"),
+    }));
     const fn = resourcesOf(out, "aws_lambda_function")[0]!;
     expect(fn.tenancy_config).toBeUndefined();
     expect(fn.dynamic.tenancy_config).toEqual({
@@ -77,7 +86,9 @@ describe("tenant isolation: X-Amz-Tenant-Id from the authenticated principal onl
   it("McpFunction alone: tenancy_config only when asked", () => {
     const fn = (tenantIsolation?: boolean) =>
       resourcesOf(
-        synth((s) => void new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, tenantIsolation })),
+        synth(
+          (s) => void new McpFunction(s, "fn", { functionName: "mcp", imageUri: IMAGE, tenantIsolation }),
+        ),
         "aws_lambda_function",
       )[0]!;
     expect(fn().tenancy_config).toBeUndefined();

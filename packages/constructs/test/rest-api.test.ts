@@ -61,11 +61,13 @@ describe("McpRestApi: auth", () => {
   const expectOpen = (out: string) => {
     const routes = routesOf(out);
     for (const key of OPEN_KEYS) {
-      expect({ key, auth: routes[key]!.method.authorization, id: routes[key]!.method.authorizer_id }).toEqual({
-        key,
-        auth: "NONE",
-        id: undefined,
-      });
+      expect({ key, auth: routes[key]!.method.authorization, id: routes[key]!.method.authorizer_id }).toEqual(
+        {
+          key,
+          auth: "NONE",
+          id: undefined,
+        },
+      );
     }
   };
 
@@ -77,7 +79,11 @@ describe("McpRestApi: auth", () => {
   });
 
   it('"jwt" with Cognito: a user pool authorizer on every MCP method, scopes when asked; open routes open', () => {
-    const out = restApi({ authType: "jwt", cognitoUserPoolArns: [POOL], cognitoAuthorizationScopes: ["mcp/call"] });
+    const out = restApi({
+      authType: "jwt",
+      cognitoUserPoolArns: [POOL],
+      cognitoAuthorizationScopes: ["mcp/call"],
+    });
     expect(out).toHaveResourceWithProperties(ApiGatewayAuthorizer, {
       type: "COGNITO_USER_POOLS",
       provider_arns: [POOL],
@@ -94,7 +100,11 @@ describe("McpRestApi: auth", () => {
   });
 
   it('"jwt" with a Lambda authorizer: TOKEN authorizer, CUSTOM methods, its own scoped permission', () => {
-    const out = restApi({ authType: "jwt", lambdaAuthorizerFunctionArn: AUTHORIZER_FN, authorizerResultTtlSeconds: 0 });
+    const out = restApi({
+      authType: "jwt",
+      lambdaAuthorizerFunctionArn: AUTHORIZER_FN,
+      authorizerResultTtlSeconds: 0,
+    });
     expect(out).toHaveResourceWithProperties(ApiGatewayAuthorizer, {
       type: "TOKEN",
       identity_source: "method.request.header.Authorization",
@@ -159,6 +169,8 @@ describe("McpRestApi: auth", () => {
     );
     expect(routesOf(out)["GET /health"]!.method.authorization).toBe("NONE");
     const api = resourcesOf(out, "aws_api_gateway_rest_api")[0]!;
-    expect(api.lifecycle.precondition[0].error_message).toMatch(/cognito_user_pool_arns or lambda_authorizer/);
+    expect(api.lifecycle.precondition[0].error_message).toMatch(
+      /cognito_user_pool_arns or lambda_authorizer/,
+    );
   });
 });

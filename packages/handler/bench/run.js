@@ -1,6 +1,7 @@
 // `pnpm bench` for the handler. In ONE run, side by side: the ZMQ floor (jupyter_client straight
 // to ipykernel), the original's design (bench/original.py), and ours (HTTP, in-process Fetch
-// handler, Lambda handler), warm and cold; then 8 callers at once on named tokens, and the
+// handler, Lambda handler; the HTTP server in both protocol eras, and "today's": the server built
+// from an earlier revision, BENCH_BASELINE_REV), warm and cold; then 8 callers at once on named tokens, and the
 // memory of each server's whole process tree; then sessions (sessions.js: checkpoint, restore and
 // re-run of 1 MB to 1 GB namespaces, the incremental checkpoint, what a warm call pays with
 // sessions on). Targets are printed as PASS/MISS; a miss never fails the run (machines are noisy).
@@ -10,14 +11,19 @@
 //   BENCH_COLD_RUNS (3)     cold starts per server
 //   BENCH_CALLERS (8), BENCH_CALLS (50)
 //   BENCH_SESSIONS (1)      0 skips the session figures; their own knobs are in sessions.js
+//   BENCH_BASELINE_REV (4c6fdaf)  "today's" server (built once into .bench/baseline-<rev>/); "" skips it
+//   BENCH_BUILD_ITERATIONS (2000) timed createMcpServer builds per era
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { manyCallers } from "./lib/callers.js";
+import { baseline, DEFAULT_BASELINE_REV } from "./lib/baseline.js";
+import { MODERN, keepAliveClient } from "./lib/client.js";
 import { fetchHandler, lambdaHandler, lambdaInit } from "./lib/in-process.js";
-import { coldStart, original, originalNoDelay, ours } from "./lib/servers.js";
+import { mcpBuildCost } from "./lib/mcp-build.js";
+import { coldStart, dist, original, originalNoDelay, ours } from "./lib/servers.js";
 import { sessionBench, sessionReport } from "./sessions.js";
 import { median, mib, num, ratio, reason, times } from "./lib/stats.js";
 import { httpBlock, interleave, startFloor } from "./lib/warm.js";
@@ -27,6 +33,8 @@ const N = Number(process.env.BENCH_ITERATIONS ?? 200);
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 3);
 const CALLERS = Number(process.env.BENCH_CALLERS ?? 8);
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
+const BASELINE_REV = process.env.BENCH_BASELINE_REV ?? DEFAULT_BASELINE_REV;
+const BUILDS = Number(process.env.BENCH_BUILD_ITERATIONS ?? 2000);
 const python = process.env.JUPYTER_PYTHON ?? "/usr/bin/python3";
 const hasFlask = (() => {
   try {
@@ -52,6 +60,16 @@ async function attempt(label, fn) {
   }
 }
 
+// "today's" server, built (or found in .bench/) before anything is timed: the build loads the machine.
+const today = BASELINE_REV
+  ? await attempt(`baseline ${BASELINE_REV}`, () =>
+      baseline(BASELINE_REV, (line) => process.stderr.write(`bench: ${line}\n`)),
+    )
+  : { error: "skipped (BENCH_BASELINE_REV is empty)" };
+const todayName = today.error
+  ? `today's (${BASELINE_REV || "none"}): HTTP server`
+  : `today's (${today.sdk}, ${today.short}): HTTP server`;
+
 // Cold starts alternate between the two servers; the last of each stays up for the warm figures.
 const cold = await attempt("cold starts", async () => {
   const runs = { original: [], ours: [] };
@@ -69,9 +87,19 @@ const cold = await attempt("cold starts", async () => {
   }
   return { runs, kept };
 });
+// Started like ours, same token; a failure only takes its own row.
+let todayUp;
+const todayStart = today.error
+  ? today
+  : await attempt(`${todayName} start`, async () => {
+      todayUp = await coldStart(today.server, { token: "bench-token" });
+      return { ms: todayUp.ms };
+    });
 const warm = await attempt("warm 1+1, interleaved", async () => {
   const floorProc = await startFloor();
   const noDelay = await coldStart(originalNoDelay);
+  // The 2026-07-28 calls go to the same server process (and so the same kernel) as the 2025-era ones.
+  const modern = cold.kept && keepAliveClient(cold.kept.ours.url, { token: "bench-token", era: MODERN });
   try {
     const { kept } = cold;
     if (!kept) throw new Error(`no servers up: ${cold.error}`);
@@ -81,17 +109,35 @@ const warm = await attempt("warm 1+1, interleaved", async () => {
         original: httpBlock(kept.original.client),
         originalNoDelay: httpBlock(noDelay.client),
         ours: httpBlock(kept.ours.client),
+        oursModern: httpBlock(modern),
+        ...(todayUp ? { today: httpBlock(todayUp.client) } : {}),
       },
       N,
     );
   } finally {
-    await Promise.all([floorProc.stop(), noDelay.stop(), cold.kept?.original.stop(), cold.kept?.ours.stop()]);
+    modern?.close();
+    await Promise.all([
+      floorProc.stop(),
+      noDelay.stop(),
+      cold.kept?.original.stop(),
+      cold.kept?.ours.stop(),
+      todayUp?.stop(),
+    ]);
   }
 });
 const floor = warm.floor ?? warm;
 const orig = { colds: cold.runs?.original, memory: cold.kept?.original.memory, warm: warm.original ?? warm };
 const origNoDelay = warm.originalNoDelay ?? warm;
 const mine = { colds: cold.runs?.ours, memory: cold.kept?.ours.memory, warm: warm.ours ?? warm };
+const mineModern = warm.oursModern ?? warm;
+const todayWarm = todayStart.error ? todayStart : (warm.today ?? warm);
+// What a server pool would save per request: createMcpServer alone, ours and today's build.
+const builds = await attempt("McpServer build", async () => ({
+  ours: await mcpBuildCost(dist, BUILDS),
+  today: today.error
+    ? { error: today.error }
+    : await mcpBuildCost(today.dist, BUILDS).catch((e) => ({ error: reason(e) })),
+}));
 const callers = await attempt(`${CALLERS} callers`, () => manyCallers({ callers: CALLERS, calls: CALLS }));
 const inits = await attempt("Lambda init", async () => {
   const xs = [];
@@ -115,14 +161,17 @@ say(`jupyter-mcp bench: node ${process.version}, ${cpus().length} CPUs, load ${l
 say(`  original = ${ORIGINAL_LABEL} (bench/original.py)`);
 say(`  floor    = jupyter_client execute_request -> iopub idle of that request (bench/floor.py)`);
 say();
-say(`warm execute_code of 1+1 (ms): ${N} calls per path after 20 warm-up calls; the first four`);
-say("interleaved in blocks of 20, rotating, so load on the machine hits them alike");
-say(`${"path".padEnd(44)}     p50      p90      p99   /floor  /original`);
+say(`warm execute_code of 1+1 (ms): ${N} calls per path after 20 warm-up calls; the first six`);
+say("interleaved in blocks of 20, rotating, so load on the machine hits them alike; both eras of ours");
+say("go to one server process (one kernel), keep-alive client each");
+say(`${"path".padEnd(44)}     p50      p90      p99   /floor  /original   /today`);
 const warmRows = [
   ["floor: jupyter_client over ZMQ", floor],
   ["original: HTTP, same client (server closes)", orig.warm ?? orig],
   ["  the same with TCP_NODELAY (context only)", origNoDelay.warm ?? origNoDelay],
-  ["ours: HTTP server, keep-alive client", mine.warm ?? mine],
+  [todayName, todayWarm],
+  ["ours: HTTP server, 2025-era request", mine.warm ?? mine],
+  [`ours: HTTP server, ${MODERN} request`, mineModern],
   ["ours: Fetch handler in-process", inProcess],
   ["ours: Lambda handler, HTTP API v2 event", lambda],
 ];
@@ -133,13 +182,39 @@ for (const [name, s] of warmRows) {
     continue;
   }
   say(
-    `${name.padEnd(44)}${num(s.p50)} ${num(s.p90)} ${num(s.p99)} ${times(ratio(s.p50, floor.p50)).padStart(8)} ${times(ratio(s.p50, origWarm)).padStart(10)}`,
+    `${name.padEnd(44)}${num(s.p50)} ${num(s.p90)} ${num(s.p99)} ${times(ratio(s.p50, floor.p50)).padStart(8)} ${times(ratio(s.p50, origWarm)).padStart(10)} ${times(ratio(s.p50, todayWarm?.p50)).padStart(8)}`,
   );
 }
 
 say("  The original's design answers every call with `Connection: close` (werkzeug >= 2.1) and writes");
 say("  headers and body apart with Nagle on, so the body can wait for a delayed ACK; targets use that");
 say("  figure, the TCP_NODELAY row shows the design without the stall.");
+
+say();
+say(
+  `McpServer build (createMcpServer alone, ${BUILDS} builds per era after 200 warm-up, in a fresh node): what a`,
+);
+say("server pool would save per request, next to ours' warm p50 of the same era");
+const us = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} µs` : "n/a");
+const pct = (part, whole) =>
+  Number.isFinite(ratio(part, whole)) ? `${(ratio(part, whole) * 100).toFixed(1)}%` : "n/a";
+if (builds.error) say(`  (not measured: ${builds.error})`);
+else {
+  for (const [era, b, w] of [
+    ["2025-era", builds.ours.legacy, mine.warm?.p50],
+    [MODERN, builds.ours.modern, mineModern?.p50],
+  ]) {
+    say(
+      `  McpServer build per request: ${us(b.p50)} (p50), ${pct(b.p50 / 1000, w)} of ours' warm p50 (${era}; p90 ${us(b.p90)}, mean ${us(b.mean)})`,
+    );
+  }
+  const t = builds.today;
+  say(
+    t.error
+      ? `  today's build (what its pool saved): not measured: ${t.error}`
+      : `  today's build (${today.sdk}, what its pool saved): ${us(t.legacy.p50)} (p50), ${pct(t.legacy.p50 / 1000, todayWarm?.p50)} of today's warm p50 (p90 ${us(t.legacy.p90)}, mean ${us(t.legacy.mean)})`,
+  );
+}
 
 say();
 say(`cold start, spawn -> first 1+1 result over HTTP (ms), ${RUNS} runs each, alternating`);
@@ -241,6 +316,9 @@ writeFileSync(
       original: orig,
       originalNoDelay: origNoDelay,
       ours: mine,
+      oursModern: mineModern,
+      today: { rev: BASELINE_REV, sha: today.sha, sdk: today.sdk, start: todayStart, warm: todayWarm },
+      mcpBuild: builds,
       callers,
       inits,
       inProcess,

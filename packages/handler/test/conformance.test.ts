@@ -24,7 +24,8 @@ interface Check {
 const NOT_APPLICABLE: Record<string, string> = {
   "sep-2575-server-rejects-undeclared-capability": "needs the suite's test_missing_capability tool",
   "sep-2575-missing-capability-http-400": "needs the suite's test_missing_capability tool",
-  "sep-2575-http-server-no-independent-requests-on-stream": "needs the suite's test_streaming_elicitation tool",
+  "sep-2575-http-server-no-independent-requests-on-stream":
+    "needs the suite's test_streaming_elicitation tool",
   "sep-2575-server-no-log-without-loglevel": "needs the suite's test_logging_tool tool",
   "sep-2549-prompts-list-caching-hints": "this server offers no prompts",
 };
@@ -76,11 +77,15 @@ describe("conformance: our server", () => {
     ["caching", "2026-07-28"],
     ["http-header-validation", "2026-07-28"],
     ["resources-list", "2026-07-28"],
-  ])("%s at %s", async (name, version) => {
-    const checks = await scenario(`${server.url}/mcp`, name, version);
-    expect(checks.filter((c) => c.status === "SUCCESS").length).toBeGreaterThan(0);
-    expect(unexpectedFailures(checks)).toEqual([]);
-  }, 150_000);
+  ])(
+    "%s at %s",
+    async (name, version) => {
+      const checks = await scenario(`${server.url}/mcp`, name, version);
+      expect(checks.filter((c) => c.status === "SUCCESS").length).toBeGreaterThan(0);
+      expect(unexpectedFailures(checks)).toEqual([]);
+    },
+    150_000,
+  );
 });
 
 describe("conformance: the Tasks extension (SEP-2663)", () => {
@@ -99,9 +104,13 @@ describe("conformance: the Tasks extension (SEP-2663)", () => {
     // Not run: tasks-required-task-error (no tool of ours requires a task: long cells fall back to an
     // execution_id), tasks-mrtr-* (no tool of ours waits for input), tasks-dispatch-and-envelope
     // (needs an elicitation fixture), tasks-status-notifications (the suite skips it itself).
-  ])("%s", async (name) => {
-    const checks = await scenario(fixture.url, name);
-    expect(checks.filter((c) => c.status === "SUCCESS").length).toBeGreaterThan(0);
-    expect(unexpectedFailures(checks)).toEqual([]);
-  }, 150_000);
+  ])(
+    "%s",
+    async (name) => {
+      const checks = await scenario(fixture.url, name);
+      expect(checks.filter((c) => c.status === "SUCCESS").length).toBeGreaterThan(0);
+      expect(unexpectedFailures(checks)).toEqual([]);
+    },
+    150_000,
+  );
 });

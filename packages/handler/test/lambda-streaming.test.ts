@@ -123,7 +123,9 @@ test("a call without a progressToken streams one JSON body; a keep-warm ping ans
 
 test("with tenant isolation, an environment refuses a caller that is not its tenant", async () => {
   const event = eventFor("rest-api-v1", { method: "GET", path: "/health", headers });
-  (event as unknown as { requestContext: Record<string, unknown> }).requestContext.authorizer = { principalId: "alice" };
+  (event as unknown as { requestContext: Record<string, unknown> }).requestContext.authorizer = {
+    principalId: "alice",
+  };
   const mine = await invoke(event, { ...lambdaContext(), tenantId: "alice" });
   expect(mine.prelude.statusCode).toBe(200);
   const other = await invoke(event, { ...lambdaContext(), tenantId: "mallory" });

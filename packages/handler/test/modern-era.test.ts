@@ -32,7 +32,9 @@ describe("2026-07-28 with the v2 client", () => {
     const discovered = await client.discover();
     expect(discovered.supportedVersions).toContain(MODERN);
     expect(discovered.capabilities.tools).toBeDefined();
-    expect((discovered.capabilities as { extensions?: Record<string, unknown> }).extensions?.[TASKS]).toEqual({});
+    expect((discovered.capabilities as { extensions?: Record<string, unknown> }).extensions?.[TASKS]).toEqual(
+      {},
+    );
   });
 
   test("tools/list carries a caching hint", async () => {
@@ -41,7 +43,10 @@ describe("2026-07-28 with the v2 client", () => {
       headers: modernHeaders("tools/list"),
       body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list", params: { _meta: envelope() } }),
     });
-    const body = (await res.json()) as { id: number; result: { tools: unknown[]; ttlMs: number; cacheScope: string } };
+    const body = (await res.json()) as {
+      id: number;
+      result: { tools: unknown[]; ttlMs: number; cacheScope: string };
+    };
     expect(body.id).toBe(7);
     expect(body.result.tools.length).toBe(16);
     expect(body.result.ttlMs).toBe(300_000);
@@ -81,7 +86,12 @@ describe("2026-07-28 with the v2 client", () => {
     expect(created.isError).toBeFalsy();
     expect(text(await run("list_files"))).toContain("m.ipynb");
     expect(text(await run("read_notebook", { filename: "m.ipynb" }))).toContain("y = 2");
-    await run("insert_cell", { notebook_path: "m.ipynb", cell_index: 1, cell_type: "markdown", cell_source: "# note" });
+    await run("insert_cell", {
+      notebook_path: "m.ipynb",
+      cell_index: 1,
+      cell_type: "markdown",
+      cell_source: "# note",
+    });
     expect(text(await run("read_cell", { notebook_path: "m.ipynb", cell_index: 1 }))).toContain("# note");
     await run("overwrite_cell_source", { notebook_path: "m.ipynb", cell_index: 1, cell_source: "# changed" });
     expect(text(await run("read_cell", { notebook_path: "m.ipynb", cell_index: 1 }))).toContain("# changed");
@@ -98,14 +108,20 @@ describe("2026-07-28 with the v2 client", () => {
     // A client without the Tasks extension: the call stays one exchange however long the cell runs.
     const plain = await connectModern(server.url);
     const result = await plain.callTool(
-      { name: "execute_code", arguments: { code: "import time\nfor i in range(4):\n    print('step', i, flush=True)\n    time.sleep(0.8)" } },
+      {
+        name: "execute_code",
+        arguments: {
+          code: "import time\nfor i in range(4):\n    print('step', i, flush=True)\n    time.sleep(0.8)",
+        },
+      },
       { timeout: 60_000, onprogress: (p) => seen.push(p) },
     );
     await plain.close();
     expect(text(result)).toContain("step 3");
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.some((p) => /step \d/.test(p.message ?? ""))).toBe(true);
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i]!.progress).toBeGreaterThanOrEqual(seen[i - 1]!.progress);
   }, 60_000);
 });
 
@@ -137,7 +153,10 @@ describe("the Tasks extension", () => {
     // Idempotent on a terminal task.
     const again = await taskCancel(client, created.taskId);
     expect(Object.keys(again).filter((k) => k !== "_meta")).toEqual([]);
-    const after = await client.callTool({ name: "execute_code", arguments: { code: "kept" } }, { timeout: 60_000 });
+    const after = await client.callTool(
+      { name: "execute_code", arguments: { code: "kept" } },
+      { timeout: 60_000 },
+    );
     expect(text(after)).toContain("yes");
   }, 90_000);
 
@@ -146,7 +165,12 @@ describe("the Tasks extension", () => {
     const plain = await connectModern(server.url);
     try {
       await expect(taskGet(plain, "no-such-task")).rejects.toMatchObject({ code: -32021 });
-      const result = await rawCall(server.url, "execute_code", { code: "import time\ntime.sleep(2.5)\nprint('sync')" }, {});
+      const result = await rawCall(
+        server.url,
+        "execute_code",
+        { code: "import time\ntime.sleep(2.5)\nprint('sync')" },
+        {},
+      );
       expect(result.resultType).not.toBe("task");
       expect(text(result as unknown as { content: unknown })).toContain("sync");
     } finally {
@@ -159,7 +183,12 @@ describe("the Tasks extension", () => {
       const res = await fetch(`${server.url}/mcp`, {
         method: "POST",
         headers: { ...modernHeaders(method), ...(method === "tasks/result" ? { "mcp-name": "x" } : {}) },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { taskId: "x", _meta: envelope(true) } }),
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method,
+          params: { taskId: "x", _meta: envelope(true) },
+        }),
       });
       const body = (await res.json()) as { error?: { code: number } };
       expect([method, body.error?.code]).toEqual([method, -32601]);

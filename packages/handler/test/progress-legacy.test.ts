@@ -34,7 +34,12 @@ test("the v1 client with onprogress gets notifications/progress with the latest 
 test("a call without a progressToken is answered with JSON, as before", async () => {
   const res = await rpc(
     server.url,
-    { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "execute_code", arguments: { code: SLOW } } },
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "execute_code", arguments: { code: SLOW } },
+    },
     { "content-type": "application/json", accept: "application/json, text/event-stream" },
   );
   expect(res.headers.get("content-type")).toMatch(/application\/json/);
@@ -57,7 +62,9 @@ test("with a progressToken, the exchange is an SSE stream whose progress events 
   const events = (await res.text())
     .split("\n")
     .filter((l) => l.startsWith("data: "))
-    .map((l) => JSON.parse(l.slice(6)) as { method?: string; id?: number; params?: { progressToken?: string } });
+    .map(
+      (l) => JSON.parse(l.slice(6)) as { method?: string; id?: number; params?: { progressToken?: string } },
+    );
   const last = events[events.length - 1]!;
   expect(last.id).toBe(2);
   const progress = events.filter((e) => e.method === "notifications/progress");

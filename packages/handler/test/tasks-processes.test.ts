@@ -63,7 +63,10 @@ async function taskRequest(
       },
     }),
   });
-  return (await res.json()) as { result?: TaskView & Record<string, unknown>; error?: { code: number; message: string } };
+  return (await res.json()) as {
+    result?: TaskView & Record<string, unknown>;
+    error?: { code: number; message: string };
+  };
 }
 
 async function settleOn(server: ServerProcess, taskId: string, withinMs = 60_000): Promise<TaskView> {
@@ -93,10 +96,15 @@ afterAll(async () => {
 
 describe("tasks across two server processes", () => {
   test("a task started on one server completes and is read, result inlined, on the other", async () => {
-    const created = await rawCall(a.url, "execute_code", { code: "import time\ntime.sleep(4)\nprint('done on a')" }, {
-      tasks: true,
-      token: TOKENS.alice,
-    });
+    const created = await rawCall(
+      a.url,
+      "execute_code",
+      { code: "import time\ntime.sleep(4)\nprint('done on a')" },
+      {
+        tasks: true,
+        token: TOKENS.alice,
+      },
+    );
     expect(created).toMatchObject({ resultType: "task", status: "working" });
     const onB = await taskRequest(b, "alice", "tasks/get", created.taskId);
     expect(onB.result).toMatchObject({ taskId: created.taskId, status: "working", resultType: "complete" });
@@ -106,10 +114,15 @@ describe("tasks across two server processes", () => {
   }, 90_000);
 
   test("another caller cannot see or cancel it", async () => {
-    const created = await rawCall(a.url, "execute_code", { code: "import time\ntime.sleep(3)" }, {
-      tasks: true,
-      token: TOKENS.alice,
-    });
+    const created = await rawCall(
+      a.url,
+      "execute_code",
+      { code: "import time\ntime.sleep(3)" },
+      {
+        tasks: true,
+        token: TOKENS.alice,
+      },
+    );
     for (const server of [a, b]) {
       expect((await taskRequest(server, "bob", "tasks/get", created.taskId)).error?.code).toBe(-32602);
       expect((await taskRequest(server, "bob", "tasks/cancel", created.taskId)).error?.code).toBe(-32602);
@@ -131,12 +144,19 @@ describe("tasks across two server processes", () => {
     // The owner sees the cancel on its next heartbeat and interrupts: the kernel is free again
     // long before the cell's 60 s, with the variables it had.
     const started = Date.now();
-    const next = await rawCall(a.url, "execute_code", { code: "print(before, 'after' in globals())" }, {
-      tasks: true,
-      token: TOKENS.alice,
-    });
+    const next = await rawCall(
+      a.url,
+      "execute_code",
+      { code: "print(before, 'after' in globals())" },
+      {
+        tasks: true,
+        token: TOKENS.alice,
+      },
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
-    const out = ((next as unknown as { content?: { text?: string }[] }).content)?.map((c) => c.text ?? "").join("\n") ?? "";
+    const out =
+      (next as unknown as { content?: { text?: string }[] }).content?.map((c) => c.text ?? "").join("\n") ??
+      "";
     expect(out).toContain("kept False");
   }, 90_000);
 });

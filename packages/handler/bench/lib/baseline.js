@@ -39,14 +39,21 @@ function run(what, command, args, options = {}) {
 /** The full commit `rev` names in the repository this bench lives in. */
 function resolveRev(rev) {
   const top = run("git rev-parse", "git", ["-C", handlerDir, "rev-parse", "--show-toplevel"]).trim();
-  const sha = run(`git rev-parse ${rev}`, "git", ["-C", top, "rev-parse", "--verify", `${rev}^{commit}`]).trim();
+  const sha = run(`git rev-parse ${rev}`, "git", [
+    "-C",
+    top,
+    "rev-parse",
+    "--verify",
+    `${rev}^{commit}`,
+  ]).trim();
   return { top, sha };
 }
 
 /** Removes everything but what `node dist/server.js` needs, in the tree and in each package. */
 function prune(root) {
   for (const name of readdirSync(root)) {
-    if (name !== "packages" && !KEEP.has(name)) rmSync(path.join(root, name), { recursive: true, force: true });
+    if (name !== "packages" && !KEEP.has(name))
+      rmSync(path.join(root, name), { recursive: true, force: true });
   }
   for (const pkg of readdirSync(path.join(root, "packages"))) {
     const dir = path.join(root, "packages", pkg);
@@ -60,6 +67,19 @@ function prune(root) {
   }
 }
 
+/**
+ * Renames the copy's handler package: jest's module map of this package crawls .bench/ and warns of
+ * a second "@jupyter-mcp/handler". Nothing resolves the handler by name (the server is started by
+ * path), so the rename changes nothing it runs. Returns the package.json.
+ */
+function renameCopy(root, short) {
+  const file = path.join(root, "packages", "handler", "package.json");
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  const name = `@jupyter-mcp/handler-baseline-${short}`;
+  if (pkg.name !== name) writeFileSync(file, `${JSON.stringify({ ...pkg, name }, null, 2)}\n`);
+  return pkg;
+}
+
 function build(root, top, sha, log) {
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -70,10 +90,15 @@ function build(root, top, sha, log) {
   rmSync(tar);
   log("pnpm install --offline --frozen-lockfile");
   try {
-    run("pnpm install", "pnpm", ["install", "--offline", "--frozen-lockfile", "--filter", "@jupyter-mcp/handler..."], {
-      cwd: root,
-      env: { ...process.env, CI: "1" },
-    });
+    run(
+      "pnpm install",
+      "pnpm",
+      ["install", "--offline", "--frozen-lockfile", "--filter", "@jupyter-mcp/handler..."],
+      {
+        cwd: root,
+        env: { ...process.env, CI: "1" },
+      },
+    );
   } catch (err) {
     throw new Error(
       `${err.message.slice(0, 400)} -- the pnpm store lacks packages of ${sha.slice(0, 7)}'s lockfile: ` +
@@ -90,11 +115,12 @@ function build(root, top, sha, log) {
     });
   }
   prune(root);
+  renameCopy(root, sha.slice(0, 7));
   writeFileSync(path.join(root, "BUILT"), `${sha}\n${new Date().toISOString()}\n`);
 }
 
 /**
- * The baseline's server, built on first use. Resolves with { rev, sha, dir, dist, server } where
+ * The baseline's server, built on first use. Returns { rev, sha, short, sdk, dir, dist, server } where
  * `server` spawns like `ours` (servers.js); throws with the reason when it cannot be built.
  */
 export function baseline(rev = DEFAULT_BASELINE_REV, log = () => undefined) {
@@ -117,5 +143,11 @@ export function baseline(rev = DEFAULT_BASELINE_REV, log = () => undefined) {
     }
     log(`baseline ${short}: built in ${((performance.now() - t) / 1000).toFixed(0)} s, kept in ${root}`);
   } else log(`baseline ${short}: cached in ${root}`);
-  return { rev, sha, short, dir: root, dist, server: nodeServer(`baseline-${short}`, dist), cached };
+  const deps = renameCopy(root, short).dependencies ?? {};
+  const sdk = deps["@modelcontextprotocol/sdk"]
+    ? "v1 SDK"
+    : deps["@modelcontextprotocol/server"]
+      ? "v2 SDK"
+      : "no SDK?";
+  return { rev, sha, short, sdk, dir: root, dist, server: nodeServer(`baseline-${short}`, dist), cached };
 }

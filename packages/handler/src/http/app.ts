@@ -124,6 +124,9 @@ export function createApp(options: AppOptions): FetchHandler {
     context: RequestContext,
   ): Promise<{ identity?: string } | Response> => {
     if (config.authTokens.size === 0 && !jwt) {
+      // OAuth behind a JWT authorizer: a request without the authorizer's identity did not pass it
+      // (a Function URL left open, a route that skips the authorizer); fail closed.
+      if (oauth && context.identity === undefined) return challengeResponse(oauth, request);
       return context.identity === undefined ? {} : { identity: context.identity };
     }
     const header = request.headers.get("authorization");
@@ -143,7 +146,11 @@ export function createApp(options: AppOptions): FetchHandler {
         }
         if (err instanceof AuthUnavailableError) {
           options.log?.warn("token keys unavailable", { error: err.message });
-          return jsonResponse(503, { error: "auth_unavailable", message: err.message });
+          return jsonResponse(
+            503,
+            { error: "auth_unavailable", message: err.message },
+            { "Retry-After": "30" },
+          );
         }
         throw err;
       }

@@ -38,7 +38,10 @@ export interface TaskView {
 }
 
 export async function taskGet(client: Client, taskId: string): Promise<TaskView> {
-  return (await client.request({ method: "tasks/get", params: { taskId } }, anyResult)) as unknown as TaskView;
+  return (await client.request(
+    { method: "tasks/get", params: { taskId } },
+    anyResult,
+  )) as unknown as TaskView;
 }
 
 export async function taskCancel(client: Client, taskId: string): Promise<Record<string, unknown>> {

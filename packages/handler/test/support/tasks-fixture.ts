@@ -71,9 +71,13 @@ function fixtureServer(runner: TaskRunner): McpServer {
     })) as unknown as CallToolResult;
   };
 
-  server.registerTool("greet", { description: "Sync greeting", inputSchema: { name: z.string() } }, async ({ name }) => ({
-    content: [{ type: "text", text: `Hello, ${name}!` }],
-  }));
+  server.registerTool(
+    "greet",
+    { description: "Sync greeting", inputSchema: { name: z.string() } },
+    async ({ name }) => ({
+      content: [{ type: "text", text: `Hello, ${name}!` }],
+    }),
+  );
   server.registerTool(
     "slow_compute",
     {
@@ -86,11 +90,14 @@ function fixtureServer(runner: TaskRunner): McpServer {
         return { content: [{ type: "text", text: `computed ${label ?? ""} after ${seconds} s` }] };
       }),
   );
-  server.registerTool("failing_job", { description: "A tool error after ~1 s (task-supporting)", inputSchema: {} }, async (_args, request) =>
-    taskTool(request, async (signal) => {
-      await sleep(1000, signal);
-      return { content: [{ type: "text", text: "the job failed" }], isError: true };
-    }),
+  server.registerTool(
+    "failing_job",
+    { description: "A tool error after ~1 s (task-supporting)", inputSchema: {} },
+    async (_args, request) =>
+      taskTool(request, async (signal) => {
+        await sleep(1000, signal);
+        return { content: [{ type: "text", text: "the job failed" }], isError: true };
+      }),
   );
   server.registerTool(
     "protocol_error_job",
