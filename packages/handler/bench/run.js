@@ -12,7 +12,7 @@
 //   BENCH_CALLERS (8), BENCH_CALLS (50)
 //   BENCH_SESSIONS (1)      0 skips the session figures; their own knobs are in sessions.js
 //   BENCH_BASELINE_REV (4c6fdaf)  "today's" server (built once into .bench/baseline-<rev>/); "" skips it
-//   BENCH_BUILD_ITERATIONS (2000) timed createMcpServer builds per era
+//   BENCH_BUILD_ITERATIONS (2000) timed McpServer builds (and in-process exchanges) each
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -192,28 +192,33 @@ say("  figure, the TCP_NODELAY row shows the design without the stall.");
 
 say();
 say(
-  `McpServer build (createMcpServer alone, ${BUILDS} builds per era after 200 warm-up, in a fresh node): what a`,
+  `McpServer per request (lib/mcp-build.js: a fresh node, a stub kernel, ${BUILDS} of each after 200 warm-up):`,
 );
-say("server pool would save per request, next to ours' warm p50 of the same era");
+say("what a server pool would save, as a share of the warm p50 of the same server and era");
 const us = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} µs` : "n/a");
 const pct = (part, whole) =>
   Number.isFinite(ratio(part, whole)) ? `${(ratio(part, whole) * 100).toFixed(1)}%` : "n/a";
+const buildLine = (b, warmP50, whose) =>
+  `${us(b.p50)} (p50), ${pct(b.p50 / 1000, warmP50)} of ${whose} warm p50 (p90 ${us(b.p90)}, mean ${us(b.mean)})`;
+/** fresh - reused: a difference of p50s, not a p50 of differences. */
+const savingLine = (x, warmP50, whose) => {
+  const saved = x.fresh.p50 - x.reused.p50;
+  return `${us(saved)} = ${us(x.fresh.p50)} - ${us(x.reused.p50)} (p50s), ${pct(saved / 1000, warmP50)} of ${whose} warm p50`;
+};
 if (builds.error) say(`  (not measured: ${builds.error})`);
 else {
-  for (const [era, b, w] of [
-    ["2025-era", builds.ours.legacy, mine.warm?.p50],
-    [MODERN, builds.ours.modern, mineModern?.p50],
-  ]) {
-    say(
-      `  McpServer build per request: ${us(b.p50)} (p50), ${pct(b.p50 / 1000, w)} of ours' warm p50 (${era}; p90 ${us(b.p90)}, mean ${us(b.mean)})`,
-    );
-  }
-  const t = builds.today;
+  const o = builds.ours;
+  say(`  McpServer build per request: ${buildLine(o.build.legacy, mine.warm?.p50, "ours'")}  [2025-era]`);
+  say(`  McpServer build per request: ${buildLine(o.build.modern, mineModern?.p50, "ours'")}  [${MODERN}]`);
   say(
-    t.error
-      ? `  today's build (what its pool saved): not measured: ${t.error}`
-      : `  today's build (${today.sdk}, what its pool saved): ${us(t.legacy.p50)} (p50), ${pct(t.legacy.p50 / 1000, todayWarm?.p50)} of today's warm p50 (p90 ${us(t.legacy.p90)}, mean ${us(t.legacy.mean)})`,
+    `  tools/call on a fresh server vs one kept: ${savingLine(o.exchange, mine.warm?.p50, "ours'")}  [2025-era]`,
   );
+  const t = builds.today;
+  if (t.error) say(`  today's: not measured: ${t.error}`);
+  else {
+    say(`  today's (${today.sdk}) McpServer build: ${buildLine(t.build.legacy, todayWarm?.p50, "today's")}`);
+    say(`  today's pool, emptied vs kept: ${savingLine(t.exchange, todayWarm?.p50, "today's")}`);
+  }
 }
 
 say();

@@ -76,6 +76,8 @@ const schema = z.object({
   MCP_TASK_AFTER_SECONDS: seconds(20),
   MCP_TASK_TTL_SECONDS: seconds(3600),
   MCP_LAMBDA_STREAMING: flag,
+  MCP_TENANT_ISOLATION: optionalText,
+  MCP_UNAUTHENTICATED_TENANT_ID: optionalText,
 });
 
 export const SETTINGS: readonly SettingDoc[] = [
@@ -274,6 +276,18 @@ export const SETTINGS: readonly SettingDoc[] = [
       "Lambda only: 1 when the front door streams (Function URL RESPONSE_STREAM, REST API STREAM); the handler then streams responses (SSE progress).",
   },
   {
+    name: "MCP_TENANT_ISOLATION",
+    default: "(unset)",
+    meaning:
+      "Lambda only: PER_TENANT when the function runs with tenant isolation (set by the REST API module); the tenant id must name the caller.",
+  },
+  {
+    name: "MCP_UNAUTHENTICATED_TENANT_ID",
+    default: "(unset)",
+    meaning:
+      "Lambda only: the fixed tenant id the REST API gives its open routes (/health, OAuth metadata); MCP calls under it are refused.",
+  },
+  {
     name: "MCP_SPARE_KERNELS",
     default: "1",
     meaning: "Kernels started ahead of need, so a new caller's first call does not wait for a launch.",
@@ -312,6 +326,8 @@ export interface Config {
   oauth: OAuthConfig | undefined;
   /** The Lambda entry streams its responses (awslambda.streamifyResponse). */
   lambdaStreaming: boolean;
+  /** Lambda tenant isolation: whether it is on, and the tenant id of the open routes. */
+  tenancy: { isolated: boolean; openRouteTenant: string | undefined };
 }
 
 /** Sessions are on when both a bucket and a session table are configured. */
@@ -407,6 +423,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     taskTtlSeconds: e.MCP_TASK_TTL_SECONDS,
     oauth: readOAuthConfig(env),
     lambdaStreaming: e.MCP_LAMBDA_STREAMING,
+    tenancy: {
+      isolated: e.MCP_TENANT_ISOLATION === "PER_TENANT",
+      openRouteTenant: e.MCP_UNAUTHENTICATED_TENANT_ID,
+    },
     limits: {
       maxOutputChars: e.MCP_MAX_OUTPUT_CHARS,
       maxImages: e.MCP_MAX_IMAGES,

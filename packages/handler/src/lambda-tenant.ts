@@ -21,18 +21,39 @@ export function principalOf(identity: string | undefined): string | undefined {
   return colon < 0 ? identity : identity.slice(colon + 1);
 }
 
-/** undefined when the environment may serve this caller; else the 403 to answer. */
-export function checkTenant(tenant: string | undefined, identity: string | undefined): Response | undefined {
-  if (tenant === undefined) return undefined;
+export interface TenancyRules {
+  isolated: boolean;
+  /** The fixed tenant of the routes that need no caller (/health, the OAuth metadata). */
+  openRouteTenant: string | undefined;
+}
+
+const OPEN_PATH = /(^|\/)(health|\.well-known\/oauth-protected-resource(\/.*)?)$/;
+
+/** undefined when the environment may serve this request; else the 403 to answer. */
+export function checkTenant(
+  tenant: string | undefined,
+  identity: string | undefined,
+  path: string,
+  rules: TenancyRules,
+): Response | undefined {
+  if (tenant === undefined) {
+    if (!rules.isolated) return undefined;
+    return refusal("The function runs with tenant isolation but the invocation carries no tenant id.");
+  }
+  if (rules.openRouteTenant !== undefined && tenant === rules.openRouteTenant) {
+    // The open routes' shared environment: it never runs anyone's code.
+    return OPEN_PATH.test(path)
+      ? undefined
+      : refusal("This route carries the open routes' tenant id; MCP calls need an authenticated caller.");
+  }
   if (principalOf(identity) === tenant) return undefined;
-  return Response.json(
-    {
-      error: "tenant_mismatch",
-      message:
-        "This function runs with tenant isolation, and the request's tenant id does not name the caller its " +
-        "authorizer authenticated. The front door must map X-Amz-Tenant-Id from the authorizer's principal " +
-        "(context.authorizer.principalId or claims.sub), never from the request.",
-    },
-    { status: 403 },
+  return refusal(
+    "This function runs with tenant isolation, and the request's tenant id does not name the caller its " +
+      "authorizer authenticated. The front door must map X-Amz-Tenant-Id from the authorizer's principal " +
+      "(context.authorizer.principalId or claims.sub), never from the request.",
   );
+}
+
+function refusal(message: string): Response {
+  return Response.json({ error: "tenant_mismatch", message }, { status: 403 });
 }

@@ -175,7 +175,12 @@ async function invoke(event: unknown, context: Context, streaming: boolean): Pro
     line.route = `${request.method} ${new URL(request.url).pathname}`;
     // From the event (the front door's authorizer), never from a header a client could set.
     const identity = callerIdentity(event);
-    const tenantRefusal = checkTenant(tenantOf(context), identity);
+    const tenantRefusal = checkTenant(
+      tenantOf(context),
+      identity,
+      new URL(request.url).pathname,
+      config.tenancy,
+    );
     const remaining = context.getRemainingTimeInMillis();
     const response = tenantRefusal
       ? tenantRefusal

@@ -108,6 +108,7 @@ module "jupyter_mcp" {
 
   tags = { service = "jupyter-mcp" }
 
+  # The stage logs through the account role: it must be set before the stage is created.
   depends_on = [aws_api_gateway_account.this]
 }
 

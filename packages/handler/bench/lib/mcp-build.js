@@ -1,24 +1,29 @@
 // What building an McpServer costs, the work a server pool would save: every request now gets a
 // server of its own (src/mcp/endpoint.ts calls createMcpServer once per request, in both eras).
-// `createMcpServer(ctx, setup)` from a dist/ is timed alone, in a fresh node of its own (so the
-// figure is not skewed by what this process has loaded), with a stub tool context: nothing in the
-// build touches the kernel or the files, tools read the context only when called.
+// Measured in a fresh node of its own (so the figure is not skewed by what the bench process has
+// loaded), with a stub tool context: nothing in a build touches the kernel or the files, tools read
+// the context only when called.
+//
+//   build     `createMcpServer(ctx, setup)` from a dist/, alone: the 2025-era setup and the
+//             2026-07-28 one (Tasks methods registered, as the server does with its TaskRunner).
+//   exchange  one in-process 2025-era tools/call of get_kernel_status (the stub session answers)
+//             on a server built for it, and on one server kept and reconnected, as a pool would:
+//             the difference is what a pool saves per request, per-instance work done lazily at
+//             the first call included. For a v1 build (which has the pool) its own McpServerPool,
+//             emptied after every request (maxIdle 0) or kept (8).
 //
 //   node bench/lib/mcp-build.js <distDir> <iterations>   prints one line: RESULT {json}
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseRpc } from "./client.js";
 import { stats } from "./stats.js";
 
 const self = fileURLToPath(import.meta.url);
 const WARMUP = 200;
 
-/**
- * p50/p90/p99 in µs of createMcpServer as each era's request builds it. The two setups are those
- * of McpEndpoint.serverFor: 2025-era (no Tasks), 2026-07-28 (the Tasks methods registered, as the
- * server does with its TaskRunner). A v1 build (createMcpServer(ctx)) ignores the setup: its one
- * figure is `legacy`.
- */
+/** { n, sdk, tools, build: { legacy, modern? }, exchange: { fresh, reused } }, each in µs. */
 export function mcpBuildCost(distDir, n = 2000) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [self, distDir, String(n)], {
@@ -28,7 +33,7 @@ export function mcpBuildCost(distDir, n = 2000) {
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out = (out + d).slice(-4000)));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000);
     child.once("exit", (code) => {
       clearTimeout(timer);
       const m = /^RESULT (.*)$/m.exec(out);
@@ -38,44 +43,113 @@ export function mcpBuildCost(distDir, n = 2000) {
   });
 }
 
+/** p50/p90/p99 and the mean, which also carries the collections of the servers left behind. */
+const summary = (xs) => ({ ...stats(xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
+
+/** Runs every function of `fns` once per round, WARMUP rounds untimed, then `n` timed (µs). */
+async function alternate(fns, n) {
+  const samples = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
+  for (let i = 0; i < WARMUP + n; i++) {
+    for (const [name, fn] of Object.entries(fns)) {
+      const t = performance.now();
+      await fn();
+      if (i >= WARMUP) samples[name].push((performance.now() - t) * 1000);
+    }
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summary(v)]));
+}
+
+const load = (distDir, file) => import(pathToFileURL(path.join(distDir, file)).href);
+
 async function main(distDir, n) {
-  const { createMcpServer } = await import(pathToFileURL(path.join(distDir, "mcp", "server.js")).href);
-  const { loadConfig } = await import(pathToFileURL(path.join(distDir, "config.js")).href);
+  const { createMcpServer } = await load(distDir, "mcp/server.js");
+  const { loadConfig } = await load(distDir, "config.js");
+  const v1 = existsSync(path.join(distDir, "mcp", "pool.js"));
   const config = loadConfig({});
-  // The fields of ToolContext (src/mcp/tools/context.ts); the session is never reached by a build.
+  const session = {
+    status: () => ({ state: "idle", kernelId: "bench", executionCount: 1, queued: 0, restarts: 0 }),
+  };
+  // The fields of ToolContext (src/mcp/tools/context.ts).
   const base = {
     limits: config.limits,
     defaultTimeoutSeconds: config.defaultTimeoutSeconds,
     maxTimeoutSeconds: config.maxTimeoutSeconds,
-    progressIntervalSeconds: config.progressIntervalSeconds,
-    taskAfterMs: (config.taskAfterSeconds ?? 0) * 1000,
-    session: {},
-    canStream: false,
+    ...(v1
+      ? {}
+      : {
+          progressIntervalSeconds: config.progressIntervalSeconds,
+          taskAfterMs: (config.taskAfterSeconds ?? 0) * 1000,
+          canStream: false,
+        }),
   };
   // registerTaskMethods only keeps the runner for when tasks/get or tasks/cancel is called.
   const runner = { forCaller: () => ({ start: async () => undefined }) };
+  const tasks = { runner, caller: "default" };
   const setups = {
-    legacy: () => createMcpServer({ ...base }, { era: "legacy", tasks: { runner, caller: "default" } }),
-    modern: () =>
-      createMcpServer(
-        { ...base, tasks: runner.forCaller("default") },
-        { era: "modern", declaresTasks: false, tasks: { runner, caller: "default" } },
-      ),
+    legacy: () => createMcpServer({ ...base, session }, { era: "legacy", tasks }),
+    ...(v1
+      ? {}
+      : {
+          modern: () =>
+            createMcpServer(
+              { ...base, session, tasks: runner.forCaller("default") },
+              { era: "modern", declaresTasks: false, tasks },
+            ),
+        }),
   };
-  const samples = { legacy: [], modern: [] };
-  for (let i = 0; i < WARMUP; i++) for (const build of Object.values(setups)) build();
-  // Alternating, so a GC or a burst of load lands on both.
-  for (let i = 0; i < n; i++) {
-    for (const [name, build] of Object.entries(setups)) {
-      const t = performance.now();
-      build();
-      samples[name].push((performance.now() - t) * 1000);
+  const build = await alternate(setups, n);
+
+  const body = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "get_kernel_status", arguments: {} },
+  };
+  const request = () =>
+    new Request("http://127.0.0.1/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(body),
+    });
+  /** The answer must be the stub session's status, not an error. */
+  const check = async (res) => {
+    const text = await res.text();
+    const msg = parseRpc(text);
+    if (msg.error || msg.result?.isError || !JSON.stringify(msg.result).includes("idle")) {
+      throw new Error(`get_kernel_status: ${text.slice(0, 300)}`);
     }
+  };
+  let exchange;
+  if (v1) {
+    const { McpServerPool } = await load(distDir, "mcp/pool.js");
+    const fresh = new McpServerPool(base, 0);
+    const kept = new McpServerPool(base, 8);
+    const perRequest = { session, workspace: undefined };
+    exchange = await alternate(
+      {
+        fresh: async () => check(await fresh.handle(request(), body, perRequest)),
+        reused: async () => check(await kept.handle(request(), body, perRequest)),
+      },
+      n,
+    );
+  } else {
+    // The 2025-era path of McpEndpoint.legacy: a transport per request, connect, answer, close.
+    const { WebStandardStreamableHTTPServerTransport } = await import("@modelcontextprotocol/server");
+    const serve = async (server) => {
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      });
+      await server.connect(transport);
+      await check(await transport.handleRequest(request(), { parsedBody: body }));
+      await transport.close();
+      await server.close();
+    };
+    const kept = setups.legacy();
+    exchange = await alternate({ fresh: () => serve(setups.legacy()), reused: () => serve(kept) }, n);
   }
   const tools = Object.keys(setups.legacy()._registeredTools ?? {}).length;
-  // The mean also carries the collections of the servers left behind, which p50 mostly misses.
-  const summary = (xs) => ({ ...stats(xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
-  const result = { n, tools, legacy: summary(samples.legacy), modern: summary(samples.modern) };
+  const result = { n, sdk: v1 ? "v1" : "v2", tools, build, exchange };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 }
 
