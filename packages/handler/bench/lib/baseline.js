@@ -2,11 +2,12 @@
 // last one on the v1 SDK), built by the bench itself and measured beside ours in the same run.
 //
 // The revision's tree comes out of `git archive` (no worktree, nothing in the repository changes),
-// gets `pnpm install --offline --frozen-lockfile` (the handler and what it depends on), and its
-// event-adapter and handler are compiled with its own TypeScript. The build is kept in
-// .bench/baseline-<rev>/; a second run finds its BUILT stamp and starts it at once. Only what the
-// server runs is kept (dist, package.json, node_modules), so eslint, jest and tsc of this package
-// never see a second copy of the sources.
+// gets `pnpm install --offline --frozen-lockfile` for the handler and what it depends on (with
+// BENCH_BASELINE_ONLINE=1 pnpm may download what its store lacks), and its event-adapter and
+// handler are compiled with its own TypeScript. The build is kept in .bench/baseline-<rev>/; a
+// second run finds its BUILT stamp and starts it at once (delete the directory to rebuild). Only
+// what the server runs is kept (dist, package.json, node_modules), so eslint, jest and tsc of this
+// package never see a second copy of the sources.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,7 +21,10 @@ export const DEFAULT_BASELINE_REV = "4c6fdaf";
 const PACKAGES = ["event-adapter", "handler"];
 const KEEP = new Set(["dist", "node_modules", "package.json"]);
 
-/** Output of a command, or an Error carrying the last lines of what it printed. */
+/**
+ * Output of a command, or an Error whose first line says what failed (the first line of its output
+ * that names an error, for the table) and whose next lines carry the end of what it printed.
+ */
 function run(what, command, args, options = {}) {
   try {
     return execFileSync(command, args, {
@@ -31,8 +35,14 @@ function run(what, command, args, options = {}) {
     });
   } catch (err) {
     if (err.code === "ENOENT") throw new Error(`${what}: ${command} not found on PATH`);
-    const printed = `${err.stdout ?? ""}\n${err.stderr ?? ""}`.trim().split("\n").slice(-12).join(" | ");
-    throw new Error(`${what} failed: ${printed || err.message}`);
+    const lines = `${err.stdout ?? ""}\n${err.stderr ?? ""}`
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const first = lines.find((l) => /ERR_|error|fatal/i.test(l)) ?? lines.at(-1) ?? err.message;
+    const failure = new Error(`${what} failed: ${first}\n${lines.slice(-12).join("\n")}`);
+    failure.output = lines.join("\n");
+    throw failure;
   }
 }
 
@@ -88,21 +98,21 @@ function build(root, top, sha, log) {
   run("git archive", "git", ["-C", top, "archive", "--format=tar", "-o", tar, sha]);
   run("tar -x", "tar", ["-xf", tar, "-C", root]);
   rmSync(tar);
-  log("pnpm install --offline --frozen-lockfile");
+  const online = process.env.BENCH_BASELINE_ONLINE === "1";
+  log(`pnpm install ${online ? "" : "--offline "}--frozen-lockfile`);
   try {
-    run(
-      "pnpm install",
-      "pnpm",
-      ["install", "--offline", "--frozen-lockfile", "--filter", "@jupyter-mcp/handler..."],
-      {
-        cwd: root,
-        env: { ...process.env, CI: "1" },
-      },
-    );
+    const args = [
+      "install",
+      ...(online ? [] : ["--offline"]),
+      "--frozen-lockfile",
+      "--filter",
+      "@jupyter-mcp/handler...",
+    ];
+    run("pnpm install", "pnpm", args, { cwd: root, env: { ...process.env, CI: "1" } });
   } catch (err) {
+    if (online || !/OFFLINE|not found in the store|missing from the store/i.test(err.output ?? "")) throw err;
     throw new Error(
-      `${err.message.slice(0, 400)} -- the pnpm store lacks packages of ${sha.slice(0, 7)}'s lockfile: ` +
-        `run \`pnpm install --frozen-lockfile\` once in ${root} with network access (or \`pnpm fetch\` there), then re-run`,
+      `the pnpm store lacks packages of ${sha.slice(0, 7)}'s lockfile; BENCH_BASELINE_ONLINE=1 lets pnpm download them\n${err.message}`,
     );
   }
   // Its own compiler, from its own lockfile: nothing is fetched, nothing of ours is used.
