@@ -202,8 +202,10 @@ const buildLine = (b, warmP50, whose) =>
   `${us(b.p50)} (p50), ${pct(b.p50 / 1000, warmP50)} of ${whose} warm p50 (p90 ${us(b.p90)}, mean ${us(b.mean)})`;
 /** fresh - reused: a difference of p50s, not a p50 of differences. */
 const savingLine = (x, warmP50, whose) => {
+  if (x.error) return `not measured: ${x.error}`;
   const saved = x.fresh.p50 - x.reused.p50;
-  return `${us(saved)} = ${us(x.fresh.p50)} - ${us(x.reused.p50)} (p50s), ${pct(saved / 1000, warmP50)} of ${whose} warm p50`;
+  const means = x.fresh.mean - x.reused.mean;
+  return `${us(saved)} = ${us(x.fresh.p50)} - ${us(x.reused.p50)} (p50s), ${pct(saved / 1000, warmP50)} of ${whose} warm p50 (means: ${us(means)})`;
 };
 if (builds.error) say(`  (not measured: ${builds.error})`);
 else {
@@ -211,7 +213,7 @@ else {
   say(`  McpServer build per request: ${buildLine(o.build.legacy, mine.warm?.p50, "ours'")}  [2025-era]`);
   say(`  McpServer build per request: ${buildLine(o.build.modern, mineModern?.p50, "ours'")}  [${MODERN}]`);
   say(
-    `  tools/call on a fresh server vs one kept: ${savingLine(o.exchange, mine.warm?.p50, "ours'")}  [2025-era]`,
+    `  execute_code on a fresh server vs one kept: ${savingLine(o.exchange, mine.warm?.p50, "ours'")}  [2025-era]`,
   );
   const t = builds.today;
   if (t.error) say(`  today's: not measured: ${t.error}`);

@@ -44,8 +44,8 @@ export interface ServerSetup {
    * so they declare no output schema (the SDK would hold a CreateTaskResult to it).
    */
   declaresTasks?: boolean;
-  /** This process's task runner and the caller the request authenticated as (Tasks extension). */
-  tasks?: { runner: TaskRunner; caller: string };
+  /** This process's task runner and the caller of the request being served (Tasks extension). */
+  tasks?: { runner: TaskRunner; callerOf: () => string };
 }
 
 /** Tools and templates do not change while the server runs: clients may cache the lists briefly. */
@@ -87,6 +87,6 @@ export function createMcpServer(ctx: ToolContext, setup: ServerSetup = { era: "l
   registerDeleteCell(server, ctx);
   registerExecuteCell(server, ctx, mayAnswerWithTask);
   registerWorkspaceResources(server, ctx);
-  if (tasks) registerTaskMethods(server, tasks.runner, tasks.caller);
+  if (tasks) registerTaskMethods(server, tasks.runner, tasks.callerOf);
   return server;
 }

@@ -17,26 +17,27 @@ const anyResult = z.looseObject({});
  * The Tasks extension's methods (SEP-2663): tasks/get and tasks/cancel, and tasks/update, which no
  * task of ours needs (none waits for input). tasks/result and tasks/list are gone in this version of
  * the extension and stay unregistered, so the SDK answers -32601. Each answers only for the caller
- * the request authenticated as, and only to clients that declared the extension (-32021 otherwise).
+ * the request authenticated as (`callerOf`, read per request: servers are reused), and only to
+ * clients that declared the extension (-32021 otherwise).
  */
-export function registerTaskMethods(server: McpServer, runner: TaskRunner, caller: string): void {
+export function registerTaskMethods(server: McpServer, runner: TaskRunner, callerOf: () => string): void {
   const low = server.server;
   low.setRequestHandler("tasks/get", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    const task = isValidTaskId(params.taskId) ? await runner.get(caller, params.taskId) : undefined;
+    const task = isValidTaskId(params.taskId) ? await runner.get(callerOf(), params.taskId) : undefined;
     if (!task) throw unknownTask(params.taskId);
     return task;
   });
   low.setRequestHandler("tasks/cancel", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    if (!isValidTaskId(params.taskId) || !(await runner.cancel(caller, params.taskId))) {
+    if (!isValidTaskId(params.taskId) || !(await runner.cancel(callerOf(), params.taskId))) {
       throw unknownTask(params.taskId);
     }
     return { resultType: "complete" };
   });
   low.setRequestHandler("tasks/update", { params: taskIdParams, result: anyResult }, async (params, ctx) => {
     requireExtension(ctx);
-    const task = isValidTaskId(params.taskId) ? await runner.get(caller, params.taskId) : undefined;
+    const task = isValidTaskId(params.taskId) ? await runner.get(callerOf(), params.taskId) : undefined;
     if (!task) throw unknownTask(params.taskId);
     throw new ProtocolError(
       ProtocolErrorCode.InvalidParams,

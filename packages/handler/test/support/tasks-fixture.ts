@@ -107,7 +107,7 @@ function fixtureServer(runner: TaskRunner): McpServer {
         throw new Error("internal failure in protocol_error_job");
       }),
   );
-  registerTaskMethods(server, runner, CALLER);
+  registerTaskMethods(server, runner, () => CALLER);
   return server;
 }
 
