@@ -6,9 +6,12 @@ import type { IResolvable } from "cdktf";
 import {
   ARN_PATTERNS,
   AUTH_TYPES,
+  FUNCTION_URL_INVOKE_MODES,
+  oidcVariables,
   optionalString,
   rule,
   URL_PRINCIPAL_PATTERN,
+  type Cond,
   type McpHttpApiProps,
   type ModuleStack,
 } from "@jupyter-mcp/constructs";
@@ -18,6 +21,10 @@ export type FrontDoorInputs = Omit<
   "name" | "fn" | "accessLogRetentionDays" | "logKmsKeyArn" | "tags"
 > & {
   authType: string;
+  createHttpApi: Cond;
+  createFunctionUrl: Cond;
+  /** Whether oidc_issuer is set: then the token is optional (JWT callers only). */
+  oidcIssuerSet: Cond;
 };
 
 export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
@@ -56,6 +63,12 @@ export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
     description: "HTTP API stage steady-state rate limit (requests per second).",
     validation: [rule("var.throttling_rate_limit >= 0", "throttling_rate_limit must be 0 or more.")],
   }).numberValue;
+  const createHttpApi = stack.variable("create_http_api", {
+    type: "bool",
+    default: true,
+    description:
+      'Create the HTTP API. false: the function URL is the only front door (needs create_function_url = true, and an auth_type other than "jwt"), as a RESPONSE_STREAM function URL requires.',
+  }).booleanValue;
   const createUrl = stack.variable("create_function_url", {
     type: "bool",
     default: false,
@@ -86,6 +99,22 @@ export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
       ),
     ],
   }).listValue;
+  const invokeMode = stack.variable("function_url_invoke_mode", {
+    type: "string",
+    default: "BUFFERED",
+    description:
+      'Function URL invoke mode: "BUFFERED" (the whole response at once, up to 6 MB) or "RESPONSE_STREAM" (streamed: MCP progress notifications reach the client while a cell runs; sets MCP_LAMBDA_STREAMING=1). A streaming handler cannot answer the HTTP API\'s buffered integration, so "RESPONSE_STREAM" needs create_http_api = false.',
+    validation: [
+      rule(
+        `contains([${FUNCTION_URL_INVOKE_MODES.map((m) => `"${m}"`).join(", ")}], var.function_url_invoke_mode)`,
+        'function_url_invoke_mode must be "BUFFERED" or "RESPONSE_STREAM".',
+      ),
+    ],
+  }).stringValue;
+  const oidc = oidcVariables(
+    stack,
+    'with auth_type "token", besides the token: on the HTTP API\'s routes and on a function URL with authorization "NONE"',
+  );
   const domainName = optionalString(stack, "domain_name", {
     description:
       "Custom domain of the API, e.g. mcp.example.com (needs domain_name_certificate_arn). mcp_url then uses it. null: the API's execute-api URL.",
@@ -116,7 +145,11 @@ export function frontDoorVariables(stack: ModuleStack): FrontDoorInputs {
     jwtAudience,
     throttlingBurstLimit: burst,
     throttlingRateLimit: rate,
+    createHttpApi,
     createFunctionUrl: createUrl,
+    functionUrlInvokeMode: invokeMode,
+    oidc: { issuer: oidc.issuer, audience: oidc.audience, scopes: oidc.scopes },
+    oidcIssuerSet: oidc.issuerSet,
     functionUrlAuthType: urlAuth,
     functionUrlAllowedPrincipals: principals,
     domain: { domainName, certificateArn, route53ZoneId: zoneId },

@@ -1,6 +1,7 @@
 /**
  * Lambda + HTTP API: the function from the container image behind an API Gateway HTTP API, with
- * token, JWT or IAM auth, an optional function URL, custom domain and CORS. Variables and outputs
+ * token, JWT or IAM auth (and JWTs the function checks itself with oidc_issuer), an optional
+ * function URL (buffered, or streamed with the HTTP API off), custom domain and CORS. Variables and outputs
  * are the module's interface (modules/lambda-http-api); the front door's are in
  * front-door-variables.ts, the function's platform inputs in the constructs' function-inputs.ts.
  */
@@ -131,9 +132,12 @@ export class LambdaHttpApiStack extends ModuleStack {
     const tags = tagsVariable(this);
 
     const isToken = Op.eq(door.authType, "token");
+    const { oidcIssuerSet, ...doorProps } = door;
     const token = new AuthToken(this, "auth_token", {
       name: functionName,
       enabled: isToken,
+      // JWT callers only (oidc_issuer, checked by the function) need no token.
+      optionalWhen: oidcIssuerSet,
       ...tokenInputs,
       tags,
       context,
@@ -160,7 +164,7 @@ export class LambdaHttpApiStack extends ModuleStack {
       tags,
     });
     const api = new McpHttpApi(this, "http_api", {
-      ...door,
+      ...doorProps,
       name: functionName,
       fn,
       accessLogRetentionDays: logs.retentionDays,
@@ -168,14 +172,21 @@ export class LambdaHttpApiStack extends ModuleStack {
       tags,
     });
 
-    const endpoint = Fn.trimsuffix(api.url, "/");
+    // Without the HTTP API the function URL is the front door (a precondition ensures there is one).
+    const endpoint = Fn.conditional(
+      door.createHttpApi,
+      Fn.trimsuffix(api.url, "/"),
+      Fn.trimsuffix(api.functionUrlValue, "/"),
+    ) as string;
     this.output("api_endpoint", {
       value: endpoint,
-      description: "Base URL of the HTTP API (https://<domain_name> with a custom domain).",
+      description:
+        "Base URL of the HTTP API (https://<domain_name> with a custom domain); with create_http_api = false, of the function URL.",
     });
     this.output("mcp_url", {
       value: `${endpoint}/mcp`,
-      description: "The MCP endpoint to give to clients (Streamable HTTP).",
+      description:
+        "The MCP endpoint to give to clients (Streamable HTTP): the HTTP API's, or with create_http_api = false the function URL's.",
     });
     this.output("health_url", {
       value: `${endpoint}/health`,
@@ -185,7 +196,10 @@ export class LambdaHttpApiStack extends ModuleStack {
       value: api.functionUrlValue,
       description: "Lambda function URL (null unless create_function_url); append /mcp.",
     });
-    this.output("api_id", { value: api.api.id, description: "ID of the HTTP API." });
+    this.output("api_id", {
+      value: api.apiId,
+      description: "ID of the HTTP API (null with create_http_api = false).",
+    });
     this.output("function_name", {
       value: fn.function.functionName,
       description: "Name of the Lambda function.",
@@ -219,8 +233,8 @@ export class LambdaHttpApiStack extends ModuleStack {
     });
     this.output("log_group_name", { value: fn.logGroup.name, description: "The function's log group." });
     this.output("api_access_log_group_name", {
-      value: api.accessLogGroup.name,
-      description: "The HTTP API's access log group.",
+      value: api.accessLogGroupName,
+      description: "The HTTP API's access log group (null with create_http_api = false).",
     });
     this.output("auth_token_secret_arn", {
       value: token.secretArn,

@@ -28,6 +28,10 @@ import {
 export const NO_TOKEN_SOURCE =
   "Token auth needs a token source: set auth_token_secret_arn or auth_token_ssm_parameter_name, or leave create_auth_token_secret = true so that the module creates a secret with a random token. Without one the server would plan and apply, then refuse every call at start.";
 
+/** The same, where callers may also authenticate with JWTs the server checks (an OIDC issuer). */
+export const NO_TOKEN_OR_OIDC =
+  "Token auth needs a token source: set auth_token_secret_arn or auth_token_ssm_parameter_name, or leave create_auth_token_secret = true so that the module creates a secret with a random token, or set oidc_issuer to admit JWT callers only (the server checks their tokens). Without either the server would plan and apply, then refuse every call at start.";
+
 export interface AuthTokenProps {
   /** Name prefix for the created secret. */
   readonly name: string;
@@ -42,6 +46,11 @@ export interface AuthTokenProps {
   /** KMS key for the created secret (and to decrypt a given one); AWS-managed key when unset. */
   readonly kmsKeyArn?: OptString;
   readonly recoveryWindowInDays?: number;
+  /**
+   * Holds when callers can authenticate without a token (JWTs of an OIDC issuer the server checks
+   * itself): then no token source is fine, and the precondition says so (NO_TOKEN_OR_OIDC).
+   */
+  readonly optionalWhen?: Cond;
   readonly tags?: Record<string, string>;
   readonly context: AwsContext;
 }
@@ -60,6 +69,7 @@ export class AuthToken extends Construct {
   readonly secret?: SecretsmanagerSecret;
   /** Holds unless token auth is on with no source (createSecret false, no secret, no parameter). */
   readonly hasSource: Cond;
+  private readonly noSourceMessage: string;
 
   constructor(scope: Construct, id: string, props: AuthTokenProps) {
     super(scope, id);
@@ -87,8 +97,14 @@ export class AuthToken extends Construct {
     const created = this.secret ? ref(this.secret, "arn") : NULL;
     this.secretArn = pick(this.usesSecret, pick(hasSecret, props.secretArn ?? "", created), NULL);
     this.ssmParameterName = pick(this.usesSsm, props.ssmParameterName ?? "", NULL);
-    this.hasSource = named(this, "has_source", or(not(enabled), or(this.usesSecret, this.usesSsm)));
-    if (isLiteral(this.hasSource) && !this.hasSource) throw new Error(NO_TOKEN_SOURCE);
+    const optional = props.optionalWhen ?? false;
+    this.noSourceMessage = props.optionalWhen === undefined ? NO_TOKEN_SOURCE : NO_TOKEN_OR_OIDC;
+    this.hasSource = named(
+      this,
+      "has_source",
+      or(or(not(enabled), optional), or(this.usesSecret, this.usesSsm)),
+    );
+    if (isLiteral(this.hasSource) && !this.hasSource) throw new Error(this.noSourceMessage);
     const ctx = props.context;
     // A local, so that the template can be used inside other expressions (jsonencode, conditionals).
     this.ssmParameterArn = new TerraformLocal(
@@ -102,9 +118,11 @@ export class AuthToken extends Construct {
 
   /**
    * For the lifecycle of the resource that reads the token (the function, the task definition):
-   * stops the plan with NO_TOKEN_SOURCE rather than letting the server fail at start.
+   * stops the plan with NO_TOKEN_SOURCE (or NO_TOKEN_OR_OIDC) rather than letting the server fail at start.
    */
   preconditions(): Precondition[] {
-    return isLiteral(this.hasSource) ? [] : [{ condition: this.hasSource, errorMessage: NO_TOKEN_SOURCE }];
+    return isLiteral(this.hasSource)
+      ? []
+      : [{ condition: this.hasSource, errorMessage: this.noSourceMessage }];
   }
 }

@@ -15,7 +15,7 @@
  * - CPU and memory are checked as a pair (fargate-sizes.ts).
  */
 import { Construct } from "constructs";
-import { Fn, TerraformLocal, Token } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy/index.js";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target/index.js";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
@@ -32,10 +32,28 @@ import type { McpWorkspace } from "./workspace.js";
 import type { AwsContext } from "./aws-context.js";
 import { CONTAINER_PORT, fargateAlb } from "./fargate-alb.js";
 import { FARGATE_PAIRS_DOC, fargateMemoryFor } from "./fargate-sizes.js";
-import { settingsEnvironment, type McpSettings } from "./function.js";
-import { assumeRoleDocument, isSet, named, not, pick, ref, rolePolicy, when, type Cond } from "./util.js";
+import type { McpSettings } from "./function.js";
+import { mcpContainer } from "./fargate-container.js";
+import {
+  assumeRoleDocument,
+  isSet,
+  named,
+  not,
+  pick,
+  ref,
+  rolePolicy,
+  when,
+  type Cond,
+  type OptString,
+} from "./util.js";
 
 export { CONTAINER_PORT };
+
+export interface FargateOidc {
+  readonly issuer?: OptString;
+  readonly audience?: OptString;
+  readonly scopes?: string[];
+}
 
 export interface McpFargateProps {
   readonly name: string;
@@ -74,6 +92,12 @@ export interface McpFargateProps {
   /** Workspace bucket: its environment variables, and access to its prefix for the task role. */
   readonly workspace?: McpWorkspace;
   readonly environment?: Record<string, string>;
+  /**
+   * JWTs of this OIDC issuer are accepted besides the token, checked by the server itself
+   * (MCP_JWT_VALIDATION=server, the issuer's JWKS); with a certificate, MCP_PUBLIC_URL is
+   * https://<domainName>. Give the AuthToken `optionalWhen` the same issuer for JWT callers only.
+   */
+  readonly oidc?: FargateOidc;
   readonly enableContainerInsights?: Cond;
   readonly tags?: Record<string, string>;
   readonly context: AwsContext;
@@ -178,48 +202,7 @@ export class McpFargate extends Construct {
 
     props.workspace?.grant(this, "workspace", this.taskRole);
 
-    const base: Record<string, string> = {
-      ...settingsEnvironment(props.settings),
-      HOST: "0.0.0.0",
-      PORT: String(CONTAINER_PORT),
-    };
-    // ECS wants [{name, value}]; the extra environment may be a plan-time map, so the list is
-    // built in Terraform (sorted, for a stable task definition).
-    const merged = new TerraformLocal(
-      this,
-      "environment_map",
-      Fn.merge([base, props.workspace?.environment ?? {}, props.environment ?? {}]),
-    );
-    const m = merged.asString;
-    const environment = new TerraformLocal(
-      this,
-      "environment",
-      `\${[for k in sort(keys(${m})) : { name = k, value = ${m}[k] }]}`,
-    ).asList;
-    const container = {
-      name: "mcp",
-      image: props.imageUri,
-      command: ["server"],
-      essential: true,
-      readonlyRootFilesystem: true,
-      portMappings: [{ containerPort: CONTAINER_PORT, protocol: "tcp" }],
-      environment,
-      // The token from Secrets Manager or SSM; ECS resolves it at task start (execution role).
-      secrets: pick(
-        token.usesSecret,
-        [{ name: "MCP_AUTH_TOKEN", valueFrom: token.secretArn }],
-        pick(token.usesSsm, [{ name: "MCP_AUTH_TOKEN", valueFrom: token.ssmParameterArn }], []),
-      ),
-      mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": this.logGroup.name,
-          "awslogs-region": ctx.region,
-          "awslogs-stream-prefix": "mcp",
-        },
-      },
-    };
+    const container = mcpContainer(this, props, hasCert, this.logGroup.name);
 
     const cpu = props.cpu ?? 1024;
     const memory = props.memory ?? 4096;

@@ -15,7 +15,6 @@ import { Fn, Op, Token, type IResolvable } from "cdktf";
 import type { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
 import { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping/index.js";
 import { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name/index.js";
-import type { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage/index.js";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record/index.js";
 import { and, isLiteral, isSet, named, NULL, pick, ref, when, type Cond } from "./util.js";
 
@@ -40,15 +39,21 @@ export interface ApiDomain {
   readonly hostedZoneId: string;
 }
 
+/** The API the domain maps to: its id, its stage's id, and whether the API exists at all. */
+export interface DomainTarget {
+  readonly apiId: string;
+  readonly stageId: string;
+  readonly create?: Cond;
+}
+
 /** The domain's resources; returns whether it exists, its URL and its alias target. */
 export function httpApiDomain(
   scope: Construct,
-  api: Apigatewayv2Api,
-  stage: Apigatewayv2Stage,
+  target: DomainTarget,
   options: HttpApiDomainOptions,
   tags?: Record<string, string>,
 ): ApiDomain {
-  const enabled = named(scope, "has_domain", isSet(options.domainName));
+  const enabled = named(scope, "has_domain", and(target.create ?? true, isSet(options.domainName)));
   const name = options.domainName ?? "";
   const hasCert = isSet(options.certificateArn);
   if (isLiteral(enabled) && enabled && hasCert === false) throw new Error(DOMAIN_NEEDS_CERTIFICATE);
@@ -72,9 +77,9 @@ export function httpApiDomain(
   if (!domain) return { enabled, url: "", targetDomainName: NULL, hostedZoneId: NULL };
   new Apigatewayv2ApiMapping(scope, "mapping", {
     count: domain.count,
-    apiId: api.id,
+    apiId: target.apiId,
     domainName: ref(domain, "id"),
-    stage: stage.id,
+    stage: target.stageId,
   });
   when(
     and(enabled, isSet(options.route53ZoneId)),

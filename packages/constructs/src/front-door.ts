@@ -2,17 +2,23 @@
  * The front door: an HTTP API in front of the function's `live` alias, with access logs, throttling
  * and one of three auth modes, plus an optional Lambda function URL for calls longer than the HTTP
  * API's 30 s integration limit (function-url.ts), and an optional custom domain and CORS
- * (front-door-domain.ts).
+ * (front-door-domain.ts). What the function must know about its front door (OAuth, streaming) and
+ * the combinations that cannot work are in front-door-env.ts.
  *
  * Auth modes:
- * - "token": the function checks `Authorization: Bearer <token>` against the token it reads at init.
- *   The routes are `NONE` at the gateway (a deliberate difference from CKV_AWS_309, documented).
- * - "jwt": an HTTP API JWT authorizer (OIDC issuer + audience, e.g. Cognito) on every route.
- * - "iam": AWS_IAM (SigV4) on every route.
- * `GET /health` is always open: it tells nothing but "up", and load balancers and uptime checks use it.
+ * - "token": the function checks `Authorization: Bearer <token>` against the token it reads at init
+ *   (and, given an OIDC issuer, JWTs of that issuer too). The routes are `NONE` at the gateway (a
+ *   deliberate difference from CKV_AWS_309, documented).
+ * - "jwt": an HTTP API JWT authorizer (OIDC issuer + audience, e.g. Cognito) on every MCP route.
+ * - "iam": AWS_IAM (SigV4) on every MCP route.
+ * `GET /health` and the RFC 9728 metadata routes are always open (routes.ts, OPEN_ROUTES): they tell
+ * nothing about any caller, and MCP clients read the metadata before they have a token.
+ *
+ * `createHttpApi = false` leaves the function URL as the only door (needed for a RESPONSE_STREAM URL,
+ * whose streaming handler the HTTP API's buffered integration cannot invoke).
  */
 import { Construct } from "constructs";
-import { Fn, Op, Token, type IResolvable } from "cdktf";
+import { Fn, Op, Token, type IResolvable, type TerraformResource } from "cdktf";
 import { Apigatewayv2Api } from "@cdktf/provider-aws/lib/apigatewayv2-api/index.js";
 import { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer/index.js";
 import { Apigatewayv2Integration } from "@cdktf/provider-aws/lib/apigatewayv2-integration/index.js";
@@ -23,6 +29,7 @@ import type { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { McpFunction } from "./function.js";
 import { functionUrl } from "./function-url.js";
+import { frontDoorEnvironment, type HttpApiOidc } from "./front-door-env.js";
 import {
   baseUrl,
   httpApiCors,
@@ -31,12 +38,12 @@ import {
   type HttpApiCors,
   type HttpApiDomainOptions,
 } from "./front-door-domain.js";
-import { eq, NULL, pick, ref, when, type Cond } from "./util.js";
+import { MCP_ROUTES, OPEN_ROUTES } from "./routes.js";
+import { and, eq, NULL, pick, ref, when, type Cond } from "./util.js";
 
-/** Routes sent to the function. GET/DELETE /mcp exist so the handler can answer 405 itself. */
-export const MCP_ROUTES = ["POST /mcp", "GET /mcp", "DELETE /mcp", "POST /"] as const;
-export const HEALTH_ROUTE = "GET /health";
+export { HEALTH_ROUTE, MCP_ROUTES, PROTECTED_RESOURCE_METADATA_ROUTES } from "./routes.js";
 export const AUTH_TYPES = ["token", "jwt", "iam"] as const;
+export const FUNCTION_URL_INVOKE_MODES = ["BUFFERED", "RESPONSE_STREAM"] as const;
 
 export interface McpHttpApiProps {
   readonly name: string;
@@ -47,6 +54,8 @@ export interface McpHttpApiProps {
   readonly jwtIssuer?: string;
   /** JWT audiences (auth "jwt"), e.g. the Cognito app client id. */
   readonly jwtAudience?: string[];
+  /** Create the HTTP API (default true); false leaves the function URL as the only door. */
+  readonly createHttpApi?: Cond;
   readonly throttlingBurstLimit?: number;
   readonly throttlingRateLimit?: number;
   readonly accessLogRetentionDays?: number;
@@ -57,6 +66,10 @@ export interface McpHttpApiProps {
   readonly functionUrlAuthType?: string;
   /** With AWS_IAM: account ids or IAM ARNs admitted by the URL's resource policy (see function-url.ts). */
   readonly functionUrlAllowedPrincipals?: string[];
+  /** "BUFFERED" (default) or "RESPONSE_STREAM" (then the handler streams: no HTTP API). */
+  readonly functionUrlInvokeMode?: string;
+  /** Auth "token": JWTs of this issuer are accepted too, checked by the function (in-server). */
+  readonly oidc?: HttpApiOidc;
   /** A custom domain for the API (see front-door-domain.ts). */
   readonly domain?: HttpApiDomainOptions;
   /** CORS: a literal object, or a plan-time object-or-null. */
@@ -65,13 +78,18 @@ export interface McpHttpApiProps {
 }
 
 export class McpHttpApi extends Construct {
-  readonly api: Apigatewayv2Api;
-  readonly stage: Apigatewayv2Stage;
-  readonly accessLogGroup: CloudwatchLogGroup;
+  /** The HTTP API and its parts; undefined when `createHttpApi` is literally false. */
+  readonly api?: Apigatewayv2Api;
+  readonly stage?: Apigatewayv2Stage;
+  readonly accessLogGroup?: CloudwatchLogGroup;
   readonly routes: Apigatewayv2Route[] = [];
   readonly authorizer?: Apigatewayv2Authorizer;
   readonly functionUrl?: LambdaFunctionUrl;
-  /** The API's URL: https://<domain> with a custom domain, else the `$default` stage's invoke URL. */
+  /** The API's id, or null without an HTTP API. */
+  readonly apiId: string;
+  /** The access log group's name, or null without an HTTP API. */
+  readonly accessLogGroupName: string;
+  /** https://<domain> with a custom domain, else the `$default` stage's invoke URL; null without an API. */
   readonly url: string;
   /** Whether a custom domain is in use, its URL and its DNS alias target. */
   readonly domain: ApiDomain;
@@ -88,29 +106,51 @@ export class McpHttpApi extends Construct {
     }
     const isJwt = eq(authType, "jwt");
     const isIam = eq(authType, "iam");
-
-    this.api = new Apigatewayv2Api(this, "api", {
-      name: props.name,
-      description: "Jupyter MCP server",
-      protocolType: "HTTP",
-      tags,
+    const create = props.createHttpApi ?? true;
+    const createUrl = props.createFunctionUrl ?? false;
+    const env = frontDoorEnvironment({
+      ...props,
+      authType,
+      createHttpApi: create,
+      createFunctionUrl: createUrl,
     });
-    httpApiCors(this.api, props.cors);
+    if (env.environment !== undefined) fn.addEnvironment(env.environment);
+    fn.addPreconditions(env.preconditions);
 
-    const integration = new Apigatewayv2Integration(this, "integration", {
-      apiId: this.api.id,
-      integrationType: "AWS_PROXY",
-      integrationUri: fn.alias.invokeArn,
-      payloadFormatVersion: "2.0",
-      timeoutMilliseconds: 30000,
-    });
+    const api = when(
+      create,
+      (count) =>
+        new Apigatewayv2Api(this, "api", {
+          count,
+          name: props.name,
+          description: "Jupyter MCP server",
+          protocolType: "HTTP",
+          tags,
+        }),
+    );
+    this.api = api;
+    this.apiId = api ? attr(api, "id") : NULL;
+    if (api) httpApiCors(api, props.cors);
+
+    const integration = when(
+      create,
+      (count) =>
+        new Apigatewayv2Integration(this, "integration", {
+          count,
+          apiId: this.apiId,
+          integrationType: "AWS_PROXY",
+          integrationUri: fn.alias.invokeArn,
+          payloadFormatVersion: "2.0",
+          timeoutMilliseconds: 30000,
+        }),
+    );
 
     this.authorizer = when(
-      isJwt,
+      and(create, isJwt),
       (count) =>
         new Apigatewayv2Authorizer(this, "jwt", {
           count,
-          apiId: this.api.id,
+          apiId: this.apiId,
           name: "jwt",
           authorizerType: "JWT",
           identitySources: ["$request.header.Authorization"],
@@ -131,79 +171,100 @@ export class McpHttpApi extends Construct {
     const authorizationType = pick(isJwt, "JWT", pick(isIam, "AWS_IAM", "NONE"));
     const authorizerId = this.authorizer ? pick(isJwt, ref(this.authorizer, "id"), NULL) : undefined;
 
-    for (const routeKey of MCP_ROUTES) {
-      this.routes.push(
-        new Apigatewayv2Route(this, `route-${slug(routeKey)}`, {
-          apiId: this.api.id,
-          routeKey,
-          target: `integrations/${integration.id}`,
-          authorizationType,
-          authorizerId,
-        }),
-      );
+    if (integration) {
+      const target = `integrations/${attr(integration, "id")}`;
+      for (const routeKey of [...MCP_ROUTES, ...OPEN_ROUTES]) {
+        const open = OPEN_ROUTES.includes(routeKey);
+        this.routes.push(
+          new Apigatewayv2Route(this, `route-${slug(routeKey)}`, {
+            count: integration.count,
+            apiId: this.apiId,
+            routeKey,
+            target,
+            authorizationType: open ? "NONE" : authorizationType,
+            authorizerId: open ? undefined : authorizerId,
+          }),
+        );
+      }
     }
-    this.routes.push(
-      new Apigatewayv2Route(this, "route-get-health", {
-        apiId: this.api.id,
-        routeKey: HEALTH_ROUTE,
-        target: `integrations/${integration.id}`,
-        authorizationType: "NONE",
-      }),
-    );
 
-    this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/apigateway/${props.name}`,
-      retentionInDays: props.accessLogRetentionDays ?? 30,
-      kmsKeyId: props.logKmsKeyArn,
-      tags,
-    });
-
-    this.stage = new Apigatewayv2Stage(this, "stage", {
-      apiId: this.api.id,
-      name: "$default",
-      autoDeploy: true,
-      accessLogSettings: {
-        destinationArn: this.accessLogGroup.arn,
-        format: JSON.stringify({
-          requestId: "$context.requestId",
-          ip: "$context.identity.sourceIp",
-          requestTime: "$context.requestTime",
-          routeKey: "$context.routeKey",
-          status: "$context.status",
-          responseLength: "$context.responseLength",
-          integrationLatency: "$context.integrationLatency",
-          integrationError: "$context.integrationErrorMessage",
-          authorizerError: "$context.authorizer.error",
+    this.accessLogGroup = when(
+      create,
+      (count) =>
+        new CloudwatchLogGroup(this, "access-logs", {
+          count,
+          name: `/aws/apigateway/${props.name}`,
+          retentionInDays: props.accessLogRetentionDays ?? 30,
+          kmsKeyId: props.logKmsKeyArn,
+          tags,
         }),
-      },
-      defaultRouteSettings: {
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 10,
-        throttlingRateLimit: props.throttlingRateLimit ?? 5,
-      },
-      tags,
-    });
-    this.domain = httpApiDomain(this, this.api, this.stage, props.domain ?? {}, tags);
-    this.url = baseUrl(this.domain, this.stage.invokeUrl);
+    );
+    this.accessLogGroupName = this.accessLogGroup ? attr(this.accessLogGroup, "name") : NULL;
 
-    new LambdaPermission(this, "invoke-from-api", {
-      statementId: "AllowHttpApiInvoke",
-      action: "lambda:InvokeFunction",
-      functionName: fn.function.functionName,
-      qualifier: fn.alias.name,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: `${this.api.executionArn}/*/*`,
-    });
+    this.stage = when(
+      create,
+      (count) =>
+        new Apigatewayv2Stage(this, "stage", {
+          count,
+          apiId: this.apiId,
+          name: "$default",
+          autoDeploy: true,
+          accessLogSettings: {
+            destinationArn: this.accessLogGroup ? attr(this.accessLogGroup, "arn") : NULL,
+            format: JSON.stringify({
+              requestId: "$context.requestId",
+              ip: "$context.identity.sourceIp",
+              requestTime: "$context.requestTime",
+              routeKey: "$context.routeKey",
+              status: "$context.status",
+              responseLength: "$context.responseLength",
+              integrationLatency: "$context.integrationLatency",
+              integrationError: "$context.integrationErrorMessage",
+              authorizerError: "$context.authorizer.error",
+            }),
+          },
+          defaultRouteSettings: {
+            throttlingBurstLimit: props.throttlingBurstLimit ?? 10,
+            throttlingRateLimit: props.throttlingRateLimit ?? 5,
+          },
+          tags,
+        }),
+    );
+    const stageId = this.stage ? attr(this.stage, "id") : NULL;
+    this.domain = httpApiDomain(this, { apiId: this.apiId, stageId, create }, props.domain ?? {}, tags);
+    const stageUrl = this.stage ? attr(this.stage, "invoke_url") : NULL;
+    this.url = pick(create, baseUrl(this.domain, stageUrl), NULL);
+
+    when(
+      create,
+      (count) =>
+        new LambdaPermission(this, "invoke-from-api", {
+          count,
+          statementId: "AllowHttpApiInvoke",
+          action: "lambda:InvokeFunction",
+          functionName: fn.function.functionName,
+          qualifier: fn.alias.name,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: `${api ? attr(api, "execution_arn") : NULL}/*/*`,
+        }),
+    );
 
     const url = functionUrl(this, {
       fn,
       authType,
-      create: props.createFunctionUrl ?? false,
+      create: createUrl,
       authorizationType: props.functionUrlAuthType,
       allowedPrincipals: props.functionUrlAllowedPrincipals,
+      invokeMode: props.functionUrlInvokeMode,
     });
     this.functionUrl = url.url;
     this.functionUrlValue = url.value;
   }
+}
+
+/** An attribute of a resource that carries `count` only when it is conditional at plan time. */
+function attr(resource: TerraformResource, name: string): string {
+  return resource.count === undefined ? resource.getStringAttribute(name) : ref(resource, name);
 }
 
 function slug(routeKey: string): string {

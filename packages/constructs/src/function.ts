@@ -132,6 +132,8 @@ export class McpFunction extends Construct {
    */
   readonly rolePolicyJson?: string;
   readonly logGroup: CloudwatchLogGroup;
+  private readonly environmentParts: object[];
+  private readonly extraEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: McpFunctionProps) {
     super(scope, id);
@@ -171,14 +173,14 @@ export class McpFunction extends Construct {
     this.rolePolicyJson = role.policyJson;
     const token = props.authToken;
 
-    const environment = Fn.merge([
+    this.environmentParts = [
       settingsEnvironment(props.settings),
       token ? pick(token.usesSecret, { MCP_AUTH_TOKEN_SECRET_ARN: token.secretArn }, {}) : {},
       token ? pick(token.usesSsm, { MCP_AUTH_TOKEN_SSM_PARAMETER: token.ssmParameterName }, {}) : {},
       props.allowInsecure !== undefined ? pick(props.allowInsecure, { MCP_ALLOW_INSECURE: "1" }, {}) : {},
       props.workspace?.environment ?? {},
-      props.environment ?? {},
-    ]);
+    ];
+    this.extraEnvironment = props.environment ?? {};
 
     const logging = lambdaLogging(this.logGroup.name, props.logging);
     const preconditions: Precondition[] = [
@@ -210,7 +212,7 @@ export class McpFunction extends Construct {
       publish: true,
       role: this.roleArn,
       loggingConfig: logging.config,
-      environment: { variables: Token.asStringMap(environment) },
+      environment: { variables: this.mergedEnvironment() },
       // null, not "", when unset: Lambda's AWS managed key.
       kmsKeyArn: kms === undefined ? undefined : pick(isSet(kms), kms, NULL),
       // No tracing_config is PassThrough, which Lambda reports back: the same with a null mode.
@@ -263,5 +265,27 @@ export class McpFunction extends Construct {
           lifecycle: withinReserved.length > 0 ? { precondition: withinReserved } : undefined,
         }),
     );
+  }
+  /**
+   * More handler settings from what fronts the function (a front door's OAuth or streaming
+   * variables); merged before the `environment` prop, which stays last.
+   */
+  addEnvironment(environment: Record<string, string>): void {
+    this.environmentParts.push(environment);
+    this.function.putEnvironment({ variables: this.mergedEnvironment() });
+  }
+
+  /** More plan-time checks on the function (e.g. a front door's combinations of inputs). */
+  addPreconditions(preconditions: Precondition[]): void {
+    if (preconditions.length === 0) return;
+    const lifecycle = this.function.lifecycle ?? {};
+    this.function.lifecycle = {
+      ...lifecycle,
+      precondition: [...(lifecycle.precondition ?? []), ...preconditions],
+    };
+  }
+
+  private mergedEnvironment(): Record<string, string> {
+    return Token.asStringMap(Fn.merge([...this.environmentParts, this.extraEnvironment]));
   }
 }

@@ -24,3 +24,6 @@ export * from "./rest-api.js";
 export * from "./rest-api-auth.js";
 export * from "./rest-api-routes.js";
 export * from "./rest-api-stage.js";
+export * from "./oauth.js";
+export * from "./front-door-env.js";
+export * from "./oauth-inputs.js";

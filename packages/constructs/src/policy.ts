@@ -4,6 +4,7 @@
  * here and in the module READMEs.
  */
 import { DOCUMENTED_SKIPS, type DocumentedSkip } from "./policy-skips.js";
+import { OPEN_ROUTES } from "./routes.js";
 
 export { DOCUMENTED_SKIPS, type DocumentedSkip };
 
@@ -26,8 +27,8 @@ export const RESOURCE_STAR_ALLOWED = [
   "xray:PutTraceSegments",
   "xray:PutTelemetryRecords",
 ];
-/** Routes deliberately left without gateway authorization. */
-export const OPEN_ROUTES = ["GET /health"];
+/** Routes deliberately left without gateway authorization (/health, the RFC 9728 metadata). */
+export { OPEN_ROUTES };
 
 function resources(json: Obj, type: string): [string, Obj][] {
   const all = (json.resource ?? {}) as Record<string, Record<string, Obj>>;

@@ -1,21 +1,17 @@
 /**
  * The REST API's routes and resource tree, and where the Lambda tenant id of each call comes from.
  *
- * The routes are the HTTP API's (front-door.ts) plus the two RFC 9728 protected resource metadata
- * paths, which MCP clients fetch before they have a token and so must be open like /health.
+ * The routes are the HTTP API's (routes.ts): the MCP routes, /health and the two RFC 9728 protected
+ * resource metadata paths, which MCP clients fetch before they have a token and so are open.
  */
 import { Construct } from "constructs";
 import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource/index.js";
-import { HEALTH_ROUTE, MCP_ROUTES } from "./front-door.js";
+import { MCP_ROUTES, OPEN_ROUTES } from "./routes.js";
 
-/** RFC 9728 section 3: the metadata of the server as a whole and of the `/mcp` resource. */
-export const PROTECTED_RESOURCE_METADATA_ROUTES = [
-  "GET /.well-known/oauth-protected-resource",
-  "GET /.well-known/oauth-protected-resource/mcp",
-] as const;
+export { PROTECTED_RESOURCE_METADATA_ROUTES } from "./routes.js";
 
 /** Routes without gateway authorization: they tell nothing about any caller. */
-export const REST_OPEN_ROUTES: readonly string[] = [HEALTH_ROUTE, ...PROTECTED_RESOURCE_METADATA_ROUTES];
+export const REST_OPEN_ROUTES: readonly string[] = OPEN_ROUTES;
 
 /** Every route of the REST API, MCP routes first. */
 export const REST_ROUTES: readonly string[] = [...MCP_ROUTES, ...REST_OPEN_ROUTES];

@@ -35,7 +35,11 @@ import {
   TENANT_HEADER,
 } from "./rest-api-routes.js";
 import { McpRestApiStage } from "./rest-api-stage.js";
-import { and, isLiteral, not, ref, type Cond, type OptString } from "./util.js";
+import { cognitoIssuer, firstSet, mergeEnvironments, oidcEnvironmentParts } from "./oauth.js";
+import { and, isLiteral, isSet, not, NULL, or, pick, ref, type Cond, type OptString } from "./util.js";
+
+export const OIDC_ISSUER_NEEDS_JWT =
+  'oidc_issuer names the issuer of the tokens API Gateway checks: it goes with auth_type "jwt" only.';
 
 /** Streaming integrations may run up to 15 minutes; 50 ms is API Gateway's floor. */
 export const REST_TIMEOUT_MS = { min: 50, max: 900000 } as const;
@@ -66,6 +70,11 @@ export interface McpRestApiProps {
   readonly accessLogRetentionDays?: number;
   readonly logKmsKeyArn?: string;
   readonly wafWebAclArn?: OptString;
+  /**
+   * Auth "jwt": the issuer the RFC 9728 metadata names (exactly the tokens' `iss`). Unset: with
+   * Cognito, the first user pool's issuer; with a Lambda authorizer, none (no OAuth metadata).
+   */
+  readonly oidcIssuer?: OptString;
   /** More plan-time checks to carry on the REST API (e.g. the module's own combinations). */
   readonly preconditions?: Precondition[];
   readonly tags?: Record<string, string>;
@@ -122,12 +131,24 @@ export class McpRestApi extends Construct {
       'tenant_isolation needs auth_type "jwt" or "iam": the tenant id is the principal API Gateway authenticated, and with "token" the gateway knows none.';
     const tenantOk = not(and(tenant, this.auth.isToken));
     if (tenantOk === false) throw new Error(tenantMessage);
+    const oidcOk = or(not(isSet(props.oidcIssuer)), or(this.auth.usesCognito, this.auth.usesLambda));
+    if (oidcOk === false) throw new Error(OIDC_ISSUER_NEEDS_JWT);
     const preconditions: Precondition[] = [
       ...this.auth.preconditions,
       ...(tenantOk === true ? [] : [{ condition: tenantOk, errorMessage: tenantMessage }]),
+      ...(oidcOk === true ? [] : [{ condition: oidcOk, errorMessage: OIDC_ISSUER_NEEDS_JWT }]),
       ...(props.preconditions ?? []),
     ];
     if (preconditions.length > 0) this.api.lifecycle = { precondition: preconditions };
+
+    // The same URL as a function call: a template string inside a conditional would not render.
+    const publicUrl = Fn.format("https://%s.execute-api.%s.%s/%s", [
+      this.api.id,
+      ctx.region,
+      dnsSuffix,
+      stageName,
+    ]);
+    fn.addEnvironment(this.handlerEnvironment(props, dnsSuffix, publicUrl));
 
     const tree = resourceTree(this, this.api.id, this.api.rootResourceId, REST_ROUTES);
     const uri = `arn:${ctx.partition}:apigateway:${ctx.region}:lambda:path/2021-11-15/functions/${fn.alias.arn}/response-streaming-invocations`;
@@ -199,6 +220,42 @@ export class McpRestApi extends Construct {
       principal: "apigateway.amazonaws.com",
       sourceArn: `${this.api.executionArn}/${stageName}/*/*`,
     });
+  }
+
+  /**
+   * What the handler must know about this door: every integration streams (MCP_LAMBDA_STREAMING=1;
+   * keep-warm's asynchronous pings are answered in streaming form too, and nobody reads the
+   * answer), and in "jwt" mode the issuer for the RFC 9728 metadata, the tokens having been checked
+   * by the authorizer (front-door), and the stage URL as the public base (the event's path has no
+   * stage, so the request URL is not the one clients use).
+   */
+  private handlerEnvironment(
+    props: McpRestApiProps,
+    dnsSuffix: string,
+    base: string,
+  ): Record<string, string> {
+    const pools = props.cognitoUserPoolArns ?? [];
+    const { usesCognito, usesLambda } = this.auth;
+    const fromPool = isLiteral(usesCognito)
+      ? usesCognito
+        ? cognitoIssuer(Token.isUnresolved(pools) ? Fn.element(pools, 0) : pools[0]!, dnsSuffix)
+        : NULL
+      : pick(usesCognito, cognitoIssuer(Fn.element(pools, 0), dnsSuffix), NULL);
+    const scopes = props.cognitoAuthorizationScopes ?? [];
+    return mergeEnvironments([
+      { MCP_LAMBDA_STREAMING: "1" },
+      ...oidcEnvironmentParts({
+        issuer: firstSet(props.oidcIssuer, fromPool),
+        validation: "front-door",
+        scopes: isLiteral(usesCognito)
+          ? usesCognito
+            ? scopes
+            : []
+          : Token.asList(pick(usesCognito, scopes, [])),
+        publicUrl: base,
+        enabled: or(usesCognito, usesLambda),
+      }),
+    ]);
   }
 }
 

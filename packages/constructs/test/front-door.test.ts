@@ -38,6 +38,8 @@ describe("McpHttpApi", () => {
     });
     expect(Object.keys(routes(out)).sort()).toEqual([
       "DELETE /mcp",
+      "GET /.well-known/oauth-protected-resource",
+      "GET /.well-known/oauth-protected-resource/mcp",
       "GET /health",
       "GET /mcp",
       "POST /",
@@ -77,7 +79,7 @@ describe("McpHttpApi", () => {
     expect(routes(out)["POST /mcp"]!.authorization_type).toBe("NONE");
   });
 
-  it('auth "jwt": a JWT authorizer with issuer and audience on every MCP route; /health open', () => {
+  it('auth "jwt": a JWT authorizer with issuer and audience on every MCP route; /health and RFC 9728 open', () => {
     const out = api({ authType: "jwt", jwtIssuer: "https://issuer.example", jwtAudience: ["client"] });
     expect(out).toHaveResourceWithProperties(Apigatewayv2Authorizer, {
       authorizer_type: "JWT",
@@ -91,7 +93,14 @@ describe("McpHttpApi", () => {
         authorizer_id: "${one(aws_apigatewayv2_authorizer.api_jwt[*].id)}",
       });
     }
-    expect(r["GET /health"]!.authorization_type).toBe("NONE");
+    for (const key of [
+      "GET /health",
+      "GET /.well-known/oauth-protected-resource",
+      "GET /.well-known/oauth-protected-resource/mcp",
+    ]) {
+      expect(r[key]).toMatchObject({ authorization_type: "NONE" });
+      expect(r[key]).not.toHaveProperty("authorizer_id");
+    }
   });
 
   it('auth "iam": AWS_IAM on every MCP route', () => {

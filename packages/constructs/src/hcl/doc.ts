@@ -64,7 +64,8 @@ function isToken(doc: Doc): doc is Token {
 /** Marks every group that contains a hard line as broken; returns whether `doc` contains one. */
 function propagateBreaks(doc: Doc): boolean {
   if (Array.isArray(doc)) return doc.map(propagateBreaks).some(Boolean);
-  if (isToken(doc)) return doc.type === "OHeredoc";
+  // A heredoc breaks its line too, but appears only as the broken form of an ifBreak.
+  if (isToken(doc)) return false;
   switch (doc.kind) {
     case "line":
       return doc.hard;

@@ -4,8 +4,9 @@
  * object constructor, so a break is only offered where the syntax allows one. A conditional or an
  * operator chain that must break where newlines end the expression is put in parentheses.
  */
-import { group, ifBreak, indent, join, softline, tok, type Doc } from "./doc.js";
+import { group, hardline, ifBreak, indent, join, softline, tok, type Doc } from "./doc.js";
 import type { Token } from "./lexer.js";
+import { MAX_LINE } from "./limits.js";
 import type { ForNode, Node, ObjectItem, TemplatePart } from "./parser.js";
 
 /** Whether a newline at this point ends the expression (attribute values, object items). */
@@ -33,13 +34,14 @@ function objectItem(item: ObjectItem): Doc {
   return [expressionDoc(item.key, "sensitive"), item.separator, expressionDoc(item.value, "sensitive")];
 }
 
-/** `{ a = 1, b = 2 }` flat; one item per line, without commas, when broken. */
-export function objectDoc(items: Doc[]): Doc {
+/** `{ a = 1, b = 2 }` flat; one item per line, without commas, when broken (always, with `broken`). */
+export function objectDoc(items: Doc[], broken = false): Doc {
   if (items.length === 0) return [tok("OBrace", "{"), tok("CBrace", "}")];
+  const line = broken ? hardline : softline;
   return group([
     tok("OBrace", "{"),
-    indent([softline, join([ifBreak([], comma), softline], items)]),
-    softline,
+    indent([line, join([ifBreak([], comma), line], items)]),
+    line,
     tok("CBrace", "}"),
   ]);
 }
@@ -62,6 +64,17 @@ function forDoc(node: ForNode): Doc {
   return group([open, indent([softline, parts]), softline, close]);
 }
 
+/** References and literals: short, and clearer on one line with the text around them. */
+function isSimple(node: Node): boolean {
+  if (node.kind === "term") return true;
+  if (node.kind === "traversal") return isSimple(node.root) && node.steps.every((s) => s.kind === "tokens" || isSimple(s.expr));
+  return false;
+}
+
+function isSimpleOrLiteral(node: Node): boolean {
+  return isSimple(node) || (node.kind === "template" && node.parts.every((p) => p.kind === "literal"));
+}
+
 function templatePartDoc(part: TemplatePart): Doc {
   switch (part.kind) {
     case "literal":
@@ -69,7 +82,11 @@ function templatePartDoc(part: TemplatePart): Doc {
     case "control":
       return [part.open, ...part.tokens, part.close];
     case "interp":
-      return group([part.open, indent([softline, expressionDoc(part.expr, "free")]), softline, part.close]);
+      // A break inside `${ }` is legal but hard to read: simple references break only past MAX_LINE.
+      return group(
+        [part.open, indent([softline, expressionDoc(part.expr, "free")]), softline, part.close],
+        isSimple(part.expr) ? MAX_LINE : undefined,
+      );
   }
 }
 
@@ -77,8 +94,23 @@ export function templateDoc(parts: TemplatePart[]): Doc {
   return [tok("OQuote", '"'), ...parts.map(templatePartDoc), tok("CQuote", '"')];
 }
 
-/** `cond ? a : b`, with chained conditionals in the else branch, one `? :` pair per line. */
+/**
+ * `cond ? a : b` broken as `cond`, `? a`, `: b`; a chain of conditionals in the else branch as one
+ * `cond ? value` pair per line and the last `: value`.
+ */
 function conditionalDoc(node: Node & { kind: "conditional" }): Doc {
+  if (node.else.kind !== "conditional") {
+    const then: Node = node.then.kind === "conditional" ? { kind: "paren", expr: node.then } : node.then;
+    return group([
+      expressionDoc(node.cond, "free"),
+      softline,
+      tok("Question", "?"),
+      expressionDoc(then, "free"),
+      softline,
+      tok("Colon", ":"),
+      expressionDoc(node.else, "free"),
+    ]);
+  }
   const parts: Doc[] = [];
   let n: Node = node;
   while (n.kind === "conditional") {
@@ -122,8 +154,15 @@ export function expressionDoc(node: Node, context: Context): Doc {
       const close = tok("CParen", ")");
       const args = node.args.map((a) => expressionDoc(a, "free"));
       if (node.ellipsis) args[args.length - 1] = [args[args.length - 1]!, tok("Ellipsis", "...")];
-      // f({ ... }) and f([ ... ]): the argument's brackets break, not the call's.
-      if (node.args.length === 1 && isCollection(node.args[0]!)) return [...node.name, open, args[0]!, close];
+      // f({ ... }), f([ ... ]), f(g(...)): the argument's brackets break, not the call's.
+      const only = node.args.length === 1 ? node.args[0]! : undefined;
+      if (only && (isCollection(only) || only.kind === "call")) return [...node.name, open, args[0]!, close];
+      // f(a, "b", [ ... ]): short arguments stay on the first line, the last one's brackets break.
+      const last = node.args[node.args.length - 1];
+      const leading = node.args.slice(0, -1);
+      if (last && !node.ellipsis && leading.length > 0 && isCollection(last) && leading.every(isSimpleOrLiteral)) {
+        return [...node.name, open, join(comma, args.slice(0, -1)), comma, args[args.length - 1]!, close];
+      }
       return [...node.name, bracketed(open, args, close, !node.ellipsis)];
     }
     case "tuple":

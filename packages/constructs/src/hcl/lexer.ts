@@ -163,8 +163,7 @@ class Lexer {
         flush();
         const strip = rest[2] === "~" ? "~" : "";
         this.push(rest[0] === "$" ? "TemplateInterp" : "TemplateControl", rest.slice(0, 2) + strip);
-        this.expressionBody(true);
-        if (this.pos >= this.src.length) this.fail("unterminated template sequence");
+        if (!this.expressionBody(true)) this.fail("unterminated template sequence");
       } else if (quoted && rest[0] === '"') {
         flush();
         return;
@@ -187,9 +186,9 @@ class Lexer {
 
   /**
    * Expression tokens until the `}` (or `~}`) that closes the template sequence we are in (when
-   * `inTemplate`), or the end of the source.
+   * `inTemplate`), or the end of the source. Returns whether it found that `}`.
    */
-  private expressionBody(inTemplate: boolean): void {
+  private expressionBody(inTemplate: boolean): boolean {
     let braces = 0;
     while (this.pos < this.src.length) {
       const c = this.src[this.pos]!;
@@ -209,7 +208,7 @@ class Lexer {
         if (braces === 0) {
           if (!inTemplate) this.fail("unbalanced closing brace");
           this.push("TemplateSeqEnd", c === "~" ? "~}" : "}");
-          return;
+          return true;
         }
         if (c === "~") this.fail("unexpected ~");
         braces -= 1;
@@ -231,6 +230,7 @@ class Lexer {
         this.push(p[1], p[0]);
       }
     }
+    return false;
   }
 }
 
