@@ -16,6 +16,7 @@ import {
   McpFargate,
   ModuleStack,
   moduleWorkspace,
+  oidcVariables,
   optionalString,
   rule,
   sessionVariables,
@@ -192,7 +193,18 @@ export class FargateStack extends ModuleStack {
     const sessions = sessionVariables(this);
     const tags = tagsVariable(this);
 
-    const token = new AuthToken(this, "auth_token", { name, ...tokenInputs, tags, context });
+    const oidc = oidcVariables(
+      this,
+      "through the ALB, besides the bearer token; set create_auth_token_secret = false for JWT callers only",
+    );
+    // JWT callers only (oidc_issuer, checked by the server) need no token.
+    const token = new AuthToken(this, "auth_token", {
+      name,
+      ...tokenInputs,
+      optionalWhen: oidc.issuerSet,
+      tags,
+      context,
+    });
     const workspace = moduleWorkspace(this, { name, ws, sessions, tags, context });
     const svc = new McpFargate(this, "fargate", {
       name,
@@ -219,6 +231,7 @@ export class FargateStack extends ModuleStack {
       logRetentionDays: logs.retentionDays,
       logKmsKeyArn: logs.kmsKeyArn,
       authToken: token,
+      oidc: { issuer: oidc.issuer, audience: oidc.audience, scopes: oidc.scopes },
       workspace,
       environment,
       tags,
@@ -269,7 +282,8 @@ export class FargateStack extends ModuleStack {
     this.output("log_group_name", { value: svc.logGroup.name, description: "The tasks' log group." });
     this.output("auth_token_secret_arn", {
       value: token.secretArn,
-      description: "Secret holding the bearer token (created or given); null when the token is in SSM.",
+      description:
+        "Secret holding the bearer token (created or given); null when the token is in SSM, or with create_auth_token_secret = false and oidc_issuer (JWT callers only).",
     });
     workspaceOutputs(this, workspace);
   }

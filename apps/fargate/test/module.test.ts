@@ -56,6 +56,14 @@ describe(`modules/${MODULE_NAME}`, () => {
         session_table_kms_key_arn: "arn:aws:kms:eu-west-1:123456789012:key/t",
       },
       { create_workspace_bucket: true, create_session_table: false },
+      {
+        oidc_issuer: "https://login.example.com/realms/mcp",
+        oidc_audience: "mcp",
+        oidc_scopes: ["mcp:tools"],
+        create_auth_token_secret: false,
+        certificate_arn: "arn:aws:acm:eu-west-1:123456789012:certificate/c",
+        domain_name: "mcp.example.com",
+      },
       { create_workspace_bucket: true, session_table_deletion_protection_enabled: false },
       {
         create_workspace_bucket: true,

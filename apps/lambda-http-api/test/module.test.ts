@@ -91,6 +91,21 @@ describe(`modules/${MODULE_NAME}`, () => {
         cors_configuration: { allow_origins: ["https://app.example.com"], max_age: 600 },
       },
       {
+        create_http_api: false,
+        create_function_url: true,
+        function_url_authorization_type: "NONE",
+        function_url_invoke_mode: "RESPONSE_STREAM",
+        oidc_issuer: "https://login.example.com/realms/mcp",
+        oidc_audience: "mcp",
+        oidc_scopes: ["mcp:tools"],
+        create_auth_token_secret: false,
+      },
+      {
+        oidc_issuer: "https://login.example.com/",
+        create_function_url: true,
+        function_url_authorization_type: "NONE",
+      },
+      {
         create_role: false,
         lambda_role: "arn:aws:iam::123456789012:role/platform/mcp",
         create_workspace_bucket: true,
@@ -140,7 +155,7 @@ describe(`modules/${MODULE_NAME}`, () => {
       authorization_type: "NONE",
     });
     expect(synthesized).toHaveResourceWithProperties(LambdaPermission, {
-      source_arn: "${aws_apigatewayv2_api.http_api_api.execution_arn}/*/*",
+      source_arn: "${one(aws_apigatewayv2_api.http_api_api[*].execution_arn)}/*/*",
     });
   });
 

@@ -58,8 +58,15 @@ export function restAuthVariables(stack: ModuleStack) {
       ),
     ],
   }).numberValue;
+  const oidcIssuer = optionalString(stack, "oidc_issuer", {
+    description:
+      "auth_type \"jwt\": the issuer the RFC 9728 metadata names as authorization server (/.well-known/oauth-protected-resource[/mcp]), exactly the tokens' iss claim. null: with Cognito, the first user pool's issuer (https://cognito-idp.REGION.amazonaws.com/POOL_ID); with a Lambda authorizer, none (set it for MCP clients to discover your authorization server).",
+    pattern: "^https://",
+    message: "oidc_issuer must be an https:// URL.",
+  });
   return {
     authType,
+    oidcIssuer,
     cognitoUserPoolArns,
     cognitoAuthorizationScopes,
     lambdaAuthorizerFunctionArn,

@@ -37,7 +37,19 @@ describe(`modules/${MODULE_NAME}`, () => {
     build: () => buildApp().stack,
     configurations: [
       { image_uri: IMAGE },
-      { image_uri: IMAGE, auth_type: "jwt", cognito_user_pool_arns: [POOL], tenant_isolation: true },
+      {
+        image_uri: IMAGE,
+        auth_type: "jwt",
+        cognito_user_pool_arns: [POOL],
+        cognito_authorization_scopes: ["mcp/tools"],
+        tenant_isolation: true,
+      },
+      {
+        image_uri: IMAGE,
+        auth_type: "jwt",
+        lambda_authorizer_function_arn: AUTHORIZER,
+        oidc_issuer: "https://idp.example/",
+      },
       {
         image_uri: IMAGE,
         auth_type: "jwt",
@@ -175,6 +187,46 @@ describe(`modules/${MODULE_NAME}`, () => {
         ],
       ];
       expectConsoleCases(probe, exprs, cases, { image_uri: IMAGE });
+    },
+  );
+
+  withTerraform(
+    "the handler streams, and with jwt knows the issuer and the stage URL (terraform console)",
+    () => {
+      const probe = withLocals(json, {
+        probe_env: res.aws_lambda_function.lambda_function.environment.variables,
+      });
+      const exprs = [
+        "MCP_LAMBDA_STREAMING",
+        "MCP_OIDC_ISSUER",
+        "MCP_JWT_VALIDATION",
+        "MCP_OIDC_SCOPES",
+        "MCP_PUBLIC_URL",
+      ].map((name) => `lookup(local.probe_env, "${name}", null)`);
+      const dns = "<data.aws_partition.rest_api_partition.dns_suffix>";
+      const stageUrl = `https://<aws_api_gateway_rest_api.rest_api_api.id>.execute-api.<data.aws_region.context_region.region>.${dns}/v1`;
+      const cases: ConsoleCase[] = [
+        [{}, ["1", null, null, null, null]],
+        [{ auth_type: "iam" }, ["1", null, null, null, null]],
+        [
+          { auth_type: "jwt", cognito_user_pool_arns: [POOL], cognito_authorization_scopes: ["mcp/tools"] },
+          ["1", `https://cognito-idp.eu-west-1.${dns}/eu-west-1_abc`, "front-door", "mcp/tools", stageUrl],
+        ],
+        [{ auth_type: "jwt", lambda_authorizer_function_arn: AUTHORIZER }, ["1", null, null, null, null]],
+        [
+          {
+            auth_type: "jwt",
+            lambda_authorizer_function_arn: AUTHORIZER,
+            oidc_issuer: "https://idp.example/",
+          },
+          ["1", "https://idp.example/", "front-door", null, stageUrl],
+        ],
+      ];
+      expectConsoleCases(probe, exprs, cases, { image_uri: IMAGE });
+      expect(refused({ oidc_issuer: "https://idp.example/" })).toBe(true);
+      expect(consoleEval(json, ["true"], { image_uri: IMAGE, oidc_issuer: "http://idp.example/" }).ok).toBe(
+        false,
+      );
     },
   );
 

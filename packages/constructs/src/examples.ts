@@ -35,15 +35,31 @@ export function moduleBlocks(hcl: string): ModuleBlock[] {
   return blocks;
 }
 
-type ModuleJson = { variable?: Record<string, { default?: unknown }>; output?: Record<string, unknown> };
+/**
+ * A module's inputs (and whether each has a default) and outputs, read from the variables.tf and
+ * outputs.tf the module writer generates: top-level blocks at column 0, arguments at two spaces.
+ */
+export function moduleInterface(moduleDir: string): {
+  variables: Map<string, boolean>;
+  outputs: Set<string>;
+} {
+  const read = (file: string) => {
+    const path = join(moduleDir, file);
+    return existsSync(path) ? readFileSync(path, "utf8") : "";
+  };
+  const variables = new Map<string, boolean>();
+  for (const m of read("variables.tf").matchAll(/^variable "([^"]+)" \{\n([\s\S]*?)^\}/gm)) {
+    variables.set(m[1]!, /^ {2}default\s*=/m.test(m[2]!));
+  }
+  const outputs = new Set([...read("outputs.tf").matchAll(/^output "([^"]+)" \{/gm)].map((m) => m[1]!));
+  return { variables, outputs };
+}
 
 /** Checks every example of every module under `modulesDir` that uses `moduleName`. */
 export function checkExamples(modulesDir: string, moduleName: string): ExampleProblem[] {
   const problems: ExampleProblem[] = [];
-  const json = JSON.parse(readFileSync(join(modulesDir, moduleName, "main.tf.json"), "utf8")) as ModuleJson;
-  const variables = json.variable ?? {};
-  const outputs = new Set(Object.keys(json.output ?? {}));
-  const required = Object.keys(variables).filter((v) => !("default" in variables[v]!));
+  const { variables, outputs } = moduleInterface(join(modulesDir, moduleName));
+  const required = [...variables.keys()].filter((v) => !variables.get(v));
   for (const mod of readdirSync(modulesDir)) {
     const examples = join(modulesDir, mod, "examples");
     if (!existsSync(examples)) continue;
@@ -60,7 +76,7 @@ export function checkExamples(modulesDir: string, moduleName: string): ExamplePr
         }
         if (m[1] !== moduleName) continue;
         for (const arg of block.args) {
-          if (!META_ARGUMENTS.has(arg) && !(arg in variables)) {
+          if (!META_ARGUMENTS.has(arg) && !variables.has(arg)) {
             problems.push({
               file: rel,
               message: `module "${block.label}": no input "${arg}" in ${moduleName}`,

@@ -16,9 +16,10 @@ describe("example checks", () => {
     try {
       mkdirSync(join(dir, "thing", "examples", "bad"), { recursive: true });
       writeFileSync(
-        join(dir, "thing", "main.tf.json"),
-        JSON.stringify({ variable: { name: {}, size: { default: 1 } }, output: { url: {} } }),
+        join(dir, "thing", "variables.tf"),
+        'variable "name" {\n  type = string\n}\n\nvariable "size" {\n  type    = number\n  default = 1\n}\n',
       );
+      writeFileSync(join(dir, "thing", "outputs.tf"), 'output "url" {\n  value = "x"\n}\n');
       writeFileSync(
         join(dir, "thing", "examples", "bad", "main.tf"),
         [

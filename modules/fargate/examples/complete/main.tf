@@ -38,9 +38,15 @@ variable "public_subnet_ids" {
   description = "Subnets for the ALB."
 }
 
+variable "domain_name" {
+  type        = string
+  default     = "mcp.example.com"
+  description = "The host name clients call: the certificate's name, pointed at the ALB (alb_dns_name)."
+}
+
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate for the service's host name."
+  description = "ACM certificate for domain_name."
 }
 
 module "image" {
@@ -56,6 +62,7 @@ module "jupyter_mcp" {
   vpc_id             = var.vpc_id
   subnet_ids         = var.private_subnet_ids
   alb_subnet_ids     = var.public_subnet_ids
+  domain_name        = var.domain_name
   certificate_arn    = var.certificate_arn
   cpu                = 1024
   memory             = 4096
@@ -72,7 +79,7 @@ module "jupyter_mcp" {
 
 output "mcp_url" {
   value       = module.jupyter_mcp.mcp_url
-  description = "Point a DNS record at alb_dns_name and use that host name."
+  description = "https://<domain_name>/mcp: point a DNS record for domain_name at alb_dns_name (or set route53_zone_id)."
 }
 
 output "alb_dns_name" {

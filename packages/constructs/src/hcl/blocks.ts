@@ -67,7 +67,14 @@ function block(type: string, labels: string[], sections: Sections): Item {
 }
 
 /** Block names Terraform itself defines, which are blocks in any resource or nested block. */
-const META_BLOCKS = new Set(["lifecycle", "dynamic", "provisioner", "connection", "precondition", "postcondition"]);
+const META_BLOCKS = new Set([
+  "lifecycle",
+  "dynamic",
+  "provisioner",
+  "connection",
+  "precondition",
+  "postcondition",
+]);
 
 /** Without a schema: arrays of objects are repeated blocks, other objects are map attributes. */
 function isBlock(key: string, value: Json, schema: BlockSchema | undefined): boolean {
@@ -78,18 +85,23 @@ function isBlock(key: string, value: Json, schema: BlockSchema | undefined): boo
 
 function asBlocks(key: string, value: Json, where: string): JsonObject[] {
   const list = Array.isArray(value) ? value : [value];
-  for (const b of list) if (!isObject(b)) throw new Error(`${where}.${key}: a block must be an object, not ${JSON.stringify(b)}`);
+  for (const b of list)
+    if (!isObject(b)) throw new Error(`${where}.${key}: a block must be an object, not ${JSON.stringify(b)}`);
   return list as JsonObject[];
 }
 
 function conditionBlocks(type: string, value: Json, where: string): Item[] {
   return asBlocks(type, value, where).map((c) =>
-    block(type, [], [
+    block(
+      type,
+      [],
       [
-        attribute("condition", templateStringDoc(String(c.condition), "sensitive"), where),
-        attribute("error_message", proseDoc(String(c.error_message), "template"), where),
+        [
+          attribute("condition", templateStringDoc(String(c.condition), "sensitive"), where),
+          attribute("error_message", proseDoc(String(c.error_message), "template"), where),
+        ],
       ],
-    ]),
+    ),
   );
 }
 
@@ -113,7 +125,11 @@ function dynamicBlocks(value: Json, schema: BlockSchema | undefined, where: stri
       const { content, iterator, ...rest } = spec as JsonObject;
       const attributes = Object.entries(rest).map(([k, v]) => attribute(k, valueDoc(v, "template"), where));
       if (typeof iterator === "string") attributes.push(attribute("iterator", traversalDoc(iterator), where));
-      const inner = nestedSections((content ?? {}) as JsonObject, schema?.blocks.get(name), `${where}.${name}`);
+      const inner = nestedSections(
+        (content ?? {}) as JsonObject,
+        schema?.blocks.get(name),
+        `${where}.${name}`,
+      );
       return block("dynamic", [name], [attributes, [block("content", [], inner)]]);
     }),
   );
@@ -153,7 +169,12 @@ function nestedSections(body: JsonObject, schema: BlockSchema | undefined, where
 }
 
 /** A resource, data source or ephemeral resource: meta-arguments first, lifecycle last. */
-function resourceBlock(kind: "resource" | "data" | "ephemeral", type: string, name: string, body: JsonObject): Item {
+function resourceBlock(
+  kind: "resource" | "data" | "ephemeral",
+  type: string,
+  name: string,
+  body: JsonObject,
+): Item {
   const where = `${kind}.${type}.${name}`;
   const schemaKind: BlockKind | undefined = kind === "ephemeral" ? undefined : kind;
   const schema = schemaKind ? blockSchemaOf(schemaKind, type) : undefined;
@@ -174,11 +195,13 @@ function variableBlock(name: string, body: JsonObject): Item {
   const where = `variable.${name}`;
   const attributes: Item[] = [];
   const { description, type, default: def, validation, ...flags } = body;
-  if (typeof description === "string") attributes.push(attribute("description", proseDoc(description, "literal"), where));
+  if (typeof description === "string")
+    attributes.push(attribute("description", proseDoc(description, "literal"), where));
   if (typeof type === "string") attributes.push(attribute("type", rawExpressionDoc(type), where));
   if (def !== undefined) attributes.push(attribute("default", valueDoc(def, "literal"), where));
   for (const [k, v] of Object.entries(flags)) {
-    if (!["nullable", "sensitive", "ephemeral"].includes(k)) throw new Error(`${where}: unknown argument ${k}`);
+    if (!["nullable", "sensitive", "ephemeral"].includes(k))
+      throw new Error(`${where}: unknown argument ${k}`);
     attributes.push(attribute(k, valueDoc(v, "template"), where));
   }
   const validations = validation === undefined ? [] : conditionBlocks("validation", validation, where);
@@ -189,7 +212,8 @@ function outputBlock(name: string, body: JsonObject): Item {
   const where = `output.${name}`;
   const { description, value, precondition, depends_on, ...flags } = body;
   const attributes: Item[] = [];
-  if (typeof description === "string") attributes.push(attribute("description", proseDoc(description, "literal"), where));
+  if (typeof description === "string")
+    attributes.push(attribute("description", proseDoc(description, "literal"), where));
   attributes.push(attribute("value", valueDoc(value ?? null, "template"), where));
   for (const [k, v] of Object.entries(flags)) {
     if (!["sensitive", "ephemeral"].includes(k)) throw new Error(`${where}: unknown argument ${k}`);
@@ -205,11 +229,18 @@ function terraformBlock(body: JsonObject): Item {
   const { required_version, required_providers, ...other } = body;
   const unknown = Object.keys(other);
   if (unknown.length > 0) throw new Error(`terraform block: unsupported ${unknown.join(", ")}`);
-  const version = typeof required_version === "string" ? [attribute("required_version", valueDoc(required_version, "literal"), "terraform")] : [];
+  const version =
+    typeof required_version === "string"
+      ? [attribute("required_version", valueDoc(required_version, "literal"), "terraform")]
+      : [];
   const providers = Object.entries((required_providers ?? {}) as JsonObject).map(([n, req]) =>
     attribute(n, valueDoc(req, "literal", "sensitive", true), "terraform.required_providers"),
   );
-  return block("terraform", [], [version, providers.length > 0 ? [block("required_providers", [], [providers])] : []]);
+  return block(
+    "terraform",
+    [],
+    [version, providers.length > 0 ? [block("required_providers", [], [providers])] : []],
+  );
 }
 
 function fileText(items: Item[], header: string): string {
@@ -218,12 +249,7 @@ function fileText(items: Item[], header: string): string {
   return `${header}\n\n${print(doc, LINE_WIDTH)}\n`;
 }
 
-export interface HclFiles {
-  readonly "versions.tf": string;
-  readonly "variables.tf": string;
-  readonly "main.tf": string;
-  readonly "outputs.tf": string;
-}
+export type HclFiles = Readonly<Record<"versions.tf" | "variables.tf" | "main.tf" | "outputs.tf", string>>;
 
 const SECTIONS = new Set(["terraform", "variable", "locals", "data", "resource", "ephemeral", "output"]);
 
@@ -250,7 +276,9 @@ export function moduleHclFiles(config: JsonObject, header: string): HclFiles {
   return {
     "versions.tf": fileText(config.terraform ? [terraformBlock(config.terraform as JsonObject)] : [], header),
     "variables.tf": fileText(
-      Object.entries((config.variable ?? {}) as Record<string, JsonObject>).map(([n, b]) => variableBlock(n, b)),
+      Object.entries((config.variable ?? {}) as Record<string, JsonObject>).map(([n, b]) =>
+        variableBlock(n, b),
+      ),
       header,
     ),
     "main.tf": fileText(main, header),

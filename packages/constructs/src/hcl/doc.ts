@@ -99,7 +99,14 @@ function bracketChange(t: Token): number {
   }
 }
 
-const COMPARISONS = new Set(["EqualOp", "NotEqual", "GreaterThan", "GreaterThanEq", "LessThan", "LessThanEq"]);
+const COMPARISONS = new Set([
+  "EqualOp",
+  "NotEqual",
+  "GreaterThan",
+  "GreaterThanEq",
+  "LessThan",
+  "LessThanEq",
+]);
 const NEGATION_AFTER = new Set([
   "OParen",
   "OBrace",
@@ -177,7 +184,11 @@ class LineState {
     return space + columns(t.text);
   }
   add(t: Token): void {
-    this.width += LineState.widthOf(t, this.tokens[this.tokens.length - 1], this.tokens[this.tokens.length - 2]);
+    this.width += LineState.widthOf(
+      t,
+      this.tokens[this.tokens.length - 1],
+      this.tokens[this.tokens.length - 2],
+    );
     this.tokens.push(t);
   }
 }

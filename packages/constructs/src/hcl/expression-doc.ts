@@ -60,14 +60,17 @@ function forDoc(node: ForNode): Doc {
   // No indent after the first line: terraform fmt indents by brackets only.
   const parts: Doc[] = [group(body), softline, group(result)];
   if (node.condition) parts.push(softline, tok("Ident", "if"), expressionDoc(node.condition, "free"));
-  const [open, close] = node.object ? [tok("OBrace", "{"), tok("CBrace", "}")] : [tok("OBrack", "["), tok("CBrack", "]")];
+  const [open, close] = node.object
+    ? [tok("OBrace", "{"), tok("CBrace", "}")]
+    : [tok("OBrack", "["), tok("CBrack", "]")];
   return group([open, indent([softline, parts]), softline, close]);
 }
 
 /** References and literals: short, and clearer on one line with the text around them. */
 function isSimple(node: Node): boolean {
   if (node.kind === "term") return true;
-  if (node.kind === "traversal") return isSimple(node.root) && node.steps.every((s) => s.kind === "tokens" || isSimple(s.expr));
+  if (node.kind === "traversal")
+    return isSimple(node.root) && node.steps.every((s) => s.kind === "tokens" || isSimple(s.expr));
   return false;
 }
 
@@ -146,7 +149,9 @@ export function expressionDoc(node: Node, context: Context): Doc {
       return [
         expressionDoc(node.root, context),
         ...node.steps.map((s) =>
-          s.kind === "tokens" ? s.tokens : [tok("OBrack", "["), expressionDoc(s.expr, "free"), tok("CBrack", "]")],
+          s.kind === "tokens"
+            ? s.tokens
+            : [tok("OBrack", "["), expressionDoc(s.expr, "free"), tok("CBrack", "]")],
         ),
       ];
     case "call": {
@@ -160,7 +165,13 @@ export function expressionDoc(node: Node, context: Context): Doc {
       // f(a, "b", [ ... ]): short arguments stay on the first line, the last one's brackets break.
       const last = node.args[node.args.length - 1];
       const leading = node.args.slice(0, -1);
-      if (last && !node.ellipsis && leading.length > 0 && isCollection(last) && leading.every(isSimpleOrLiteral)) {
+      if (
+        last &&
+        !node.ellipsis &&
+        leading.length > 0 &&
+        isCollection(last) &&
+        leading.every(isSimpleOrLiteral)
+      ) {
         return [...node.name, open, join(comma, args.slice(0, -1)), comma, args[args.length - 1]!, close];
       }
       return [...node.name, bracketed(open, args, close, !node.ellipsis)];
@@ -175,7 +186,12 @@ export function expressionDoc(node: Node, context: Context): Doc {
     case "for":
       return forDoc(node);
     case "paren":
-      return group([tok("OParen", "("), indent([softline, expressionDoc(node.expr, "free")]), softline, tok("CParen", ")")]);
+      return group([
+        tok("OParen", "("),
+        indent([softline, expressionDoc(node.expr, "free")]),
+        softline,
+        tok("CParen", ")"),
+      ]);
     case "template":
       return templateDoc(node.parts);
     case "unary":

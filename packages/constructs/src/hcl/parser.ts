@@ -32,7 +32,8 @@ export interface ForNode {
 }
 
 /** `.name`, `.0`, `.*`, `[*]` (tokens) or `[expr]`. */
-export type Step = { readonly kind: "tokens"; readonly tokens: Token[] } | { readonly kind: "index"; readonly expr: Node };
+export type Step =
+  { readonly kind: "tokens"; readonly tokens: Token[] } | { readonly kind: "index"; readonly expr: Node };
 
 export interface ObjectItem {
   readonly key: Node;
@@ -229,7 +230,12 @@ class Parser {
         parts.push({ kind: "literal", token: t });
       } else if (t.type === "TemplateInterp") {
         const expr = this.within(false, () => this.expression());
-        parts.push({ kind: "interp", open: t, expr, close: this.within(false, () => this.expect("TemplateSeqEnd")) });
+        parts.push({
+          kind: "interp",
+          open: t,
+          expr,
+          close: this.within(false, () => this.expect("TemplateSeqEnd")),
+        });
       } else if (t.type === "TemplateControl") {
         const inner: Token[] = [];
         while (this.tokens[this.pos] && this.tokens[this.pos]!.type !== "TemplateSeqEnd") {

@@ -132,12 +132,19 @@ function keyDoc(k: string, mode: StringMode): Doc {
 }
 
 /** A JSON value as an HCL expression; `brokenObjects` puts every object's items on lines of their own. */
-export function valueDoc(v: Json, mode: StringMode, context: Context = "sensitive", brokenObjects = false): Doc {
+export function valueDoc(
+  v: Json,
+  mode: StringMode,
+  context: Context = "sensitive",
+  brokenObjects = false,
+): Doc {
   if (v === null) return tok("Ident", "null");
   if (typeof v === "boolean") return tok("Ident", String(v));
   if (typeof v === "number") {
     const text = String(v);
-    return text.startsWith("-") ? [tok("Minus", "-"), tok("NumberLit", text.slice(1))] : tok("NumberLit", text);
+    return text.startsWith("-")
+      ? [tok("Minus", "-"), tok("NumberLit", text.slice(1))]
+      : tok("NumberLit", text);
   }
   if (typeof v === "string") return mode === "literal" ? quoted(v, "literal") : templateStringDoc(v, context);
   if (Array.isArray(v)) {
@@ -145,7 +152,11 @@ export function valueDoc(v: Json, mode: StringMode, context: Context = "sensitiv
     return tupleDoc(items, v.length === 1 && isObject(v[0]));
   }
   return objectDoc(
-    Object.entries(v).map(([k, x]) => [keyDoc(k, mode), tok("Equal", "="), valueDoc(x, mode, "sensitive", brokenObjects)]),
+    Object.entries(v).map(([k, x]) => [
+      keyDoc(k, mode),
+      tok("Equal", "="),
+      valueDoc(x, mode, "sensitive", brokenObjects),
+    ]),
     brokenObjects,
   );
 }
