@@ -3,6 +3,7 @@ import { jestConfig } from "../../jest.preset.js";
 
 export default jestConfig({
   typeCheck: false,
+  ownTmpdir: true,
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   maxWorkers: 1,
   testTimeout: 60000,

@@ -60,6 +60,10 @@ export function checkExamples(modulesDir: string, moduleName: string): ExamplePr
   const problems: ExampleProblem[] = [];
   const { variables, outputs } = moduleInterface(join(modulesDir, moduleName));
   const required = [...variables.keys()].filter((v) => !variables.get(v));
+  const versionsTf = join(modulesDir, moduleName, "versions.tf");
+  const moduleFloor = existsSync(versionsTf)
+    ? /required_version\s*=\s*"([^"]+)"/.exec(readFileSync(versionsTf, "utf8"))?.[1]
+    : undefined;
   for (const mod of readdirSync(modulesDir)) {
     const examples = join(modulesDir, mod, "examples");
     if (!existsSync(examples)) continue;
@@ -75,6 +79,15 @@ export function checkExamples(modulesDir: string, moduleName: string): ExamplePr
           continue;
         }
         if (m[1] !== moduleName) continue;
+        // An example's own floor below the module's would let `terraform init` pick a Terraform
+        // that cannot read the module (write-only arguments need 1.11).
+        const floor = /required_version\s*=\s*"([^"]+)"/.exec(hcl)?.[1];
+        if (floor !== undefined && floor !== moduleFloor) {
+          problems.push({
+            file: rel,
+            message: `required_version "${floor}" differs from ${moduleName}'s "${moduleFloor ?? "(none)"}"`,
+          });
+        }
         for (const arg of block.args) {
           if (!META_ARGUMENTS.has(arg) && !variables.has(arg)) {
             problems.push({

@@ -20,9 +20,11 @@ describe("example checks", () => {
         'variable "name" {\n  type = string\n}\n\nvariable "size" {\n  type    = number\n  default = 1\n}\n',
       );
       writeFileSync(join(dir, "thing", "outputs.tf"), 'output "url" {\n  value = "x"\n}\n');
+      writeFileSync(join(dir, "thing", "versions.tf"), 'terraform {\n  required_version = ">= 1.11.0"\n}\n');
       writeFileSync(
         join(dir, "thing", "examples", "bad", "main.tf"),
         [
+          `terraform {\n  required_version = ">= 1.5.0"\n}\n`,
           `module "t" {\n  source = "${SRC}"\n  sise   = 2\n}\n`,
           `module "o" {\n  source = "git::https://example.com/other.git"\n}\n`,
           `output "u" {\n  value = module.t.endpoint\n}\n`,
@@ -30,6 +32,7 @@ describe("example checks", () => {
       );
       expect(examplesUsing(dir, "thing")).toEqual(["modules/thing/examples/bad"]);
       expect(checkExamples(dir, "thing").map((p) => p.message)).toEqual([
+        `required_version ">= 1.5.0" differs from thing's ">= 1.11.0"`,
         'module "t": no input "sise" in thing',
         'module "t": required input "name" missing',
         "module.t.endpoint: no such output in thing",

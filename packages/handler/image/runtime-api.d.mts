@@ -9,6 +9,8 @@ export interface InvokeResult {
   raw: string;
   /** The Lambda-Runtime-Function-Response-Mode the runtime sent ("streaming"), if any. */
   responseMode?: string;
+  /** Streaming mode only: each body chunk as it arrived, ms after the event was handed out. */
+  arrivals?: { atMs: number; bytes: number }[];
   durationMs: number;
 }
 

@@ -7,6 +7,10 @@
 //        Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id (+ Client-Context and
 //        Cognito-Identity when given)
 //   POST /2018-06-01/runtime/invocation/{id}/response   202 {"status":"OK"}; 413 above 6 MB
+//        with Lambda-Runtime-Function-Response-Mode: streaming, a chunked body (prelude and
+//        chunks as the function writes them; a failure mid-stream in the trailers
+//        Lambda-Runtime-Function-Error-Type / -Body)
+//        https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming
 //   POST /2018-06-01/runtime/invocation/{id}/error      202; Lambda-Runtime-Function-Error-Type
 //   POST /2018-06-01/runtime/init/error                 202; the function failed to initialize
 //
@@ -23,6 +27,8 @@ import { setTimeout, clearTimeout } from "node:timers";
 
 const PREFIX = "/2018-06-01/runtime";
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024; // synchronous invocation payload quota
+// Streamed responses: 20 MB by default (Lambda's response streaming quota; larger on request).
+const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 export class RuntimeApi extends EventEmitter {
   /** @param {{ host?: string, port?: number, functionName?: string, region?: string, accountId?: string }} [opts] */
@@ -124,6 +130,7 @@ export class RuntimeApi extends EventEmitter {
         continue;
       }
       this.#inflight.set(inv.requestId, inv);
+      inv.dispatchedAt = Date.now();
       const headers = {
         "Content-Type": "application/json",
         "Lambda-Runtime-Aws-Request-Id": inv.requestId,
@@ -172,13 +179,23 @@ export class RuntimeApi extends EventEmitter {
 
     const chunks = [];
     let size = 0;
+    // Streaming responses (Lambda-Runtime-Function-Response-Mode: streaming) arrive as a chunked
+    // body; each chunk's arrival is kept, in ms since the event was handed out, so a test can tell
+    // a response that streamed from one posted whole at the end.
+    const streaming = req.headers["lambda-runtime-function-response-mode"] === "streaming";
+    const limit = streaming ? MAX_STREAMED_RESPONSE_BYTES : MAX_RESPONSE_BYTES;
+    const started = this.#inflight.get(decodeURIComponent(/invocation\/([^/]+)\//.exec(path)?.[1] ?? ""));
+    const arrivals = [];
     req.on("data", (c) => {
       size += c.length;
-      if (size <= MAX_RESPONSE_BYTES + 1) chunks.push(c);
+      if (size <= limit + 1) chunks.push(c);
+      if (streaming) arrivals.push({ atMs: Date.now() - (started?.dispatchedAt ?? Date.now()), bytes: c.length });
     });
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
-      const errorType = req.headers["lambda-runtime-function-error-type"];
+      // A streamed response reports a failure mid-stream in HTTP trailers, not in a header.
+      const errorType =
+        req.headers["lambda-runtime-function-error-type"] ?? req.trailers["lambda-runtime-function-error-type"];
       if (path === `${PREFIX}/init/error`) {
         this.initError = { errorType, body: raw };
         this.emit("init-error", this.initError);
@@ -190,7 +207,7 @@ export class RuntimeApi extends EventEmitter {
       if (!inv)
         return json(400, { errorMessage: "unknown or finished request id", errorType: "InvalidRequestID" });
       if (m[2] === "response") {
-        if (size > MAX_RESPONSE_BYTES) {
+        if (size > limit) {
           inv.settle({ ok: false, errorType: "Function.ResponseSizeTooLarge", error: { size }, raw: "" });
           return json(413, {
             errorMessage: "Exceeded maximum allowed payload size (6291556 bytes).",
@@ -204,9 +221,17 @@ export class RuntimeApi extends EventEmitter {
           payload = raw;
         }
         // "streaming" when the handler was wrapped in awslambda.streamifyResponse (the body then
-        // arrives chunked; this harness still collects it whole).
-        const responseMode = req.headers["lambda-runtime-function-response-mode"];
-        inv.settle({ ok: true, payload, raw, ...(responseMode ? { responseMode } : {}) });
+        // arrives chunked: `arrivals` says when each chunk came).
+        if (!streaming) return inv.settle({ ok: true, payload, raw }), json(202, { status: "OK" });
+        const failed = errorType !== undefined;
+        inv.settle({
+          ok: !failed,
+          payload,
+          raw,
+          responseMode: "streaming",
+          arrivals,
+          ...(failed ? { errorType, error: req.trailers["lambda-runtime-function-error-body"] } : {}),
+        });
       } else {
         let error;
         try {

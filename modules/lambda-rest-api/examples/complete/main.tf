@@ -6,7 +6,7 @@
 # "example-org" is a placeholder: use the owner of the repository (or fork) you consume.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11.0"
   required_providers {
     aws = { source = "hashicorp/aws", version = ">= 6.29" }
   }

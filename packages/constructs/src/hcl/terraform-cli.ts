@@ -2,12 +2,14 @@
  * The Terraform CLI checks of generated HCL: `terraform fmt` (canonical form, and a parse), and
  * `terraform validate` against a filesystem mirror of providers (these machines hold hashicorp/aws
  * 5.100.0 under /opt/tf-plugins; the modules need >= 6.29, so the mirror's version is put in an
- * override file: 6.x-only arguments then show up as "Unsupported argument" and are expected).
+ * override file: 6.x-only arguments then show up as "Unsupported argument" and are expected), and
+ * `terraform test` with `mock_provider` on the same kind of copy.
  */
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -15,7 +17,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const DEFAULT_PLUGIN_DIR = "/opt/tf-plugins";
 
@@ -88,19 +90,29 @@ export type MirrorValidation =
     };
 
 /**
- * `terraform init -plugin-dir` and `terraform validate` on a copy of the module whose provider
- * constraints are overridden with the mirror's versions. Skipped (with the reason) when a
- * provider the module needs is not in the mirror.
+ * A copy of the module (its .tf files, and `extra` files at the paths given) whose provider
+ * constraints are overridden with the mirror's versions, initialised with `terraform init
+ * -plugin-dir`; `run` gets its directory, which is removed afterwards. Skipped (with the reason)
+ * when a provider the module needs is not in the mirror.
  */
-export function validateWithMirror(moduleDir: string, pluginDir = DEFAULT_PLUGIN_DIR): MirrorValidation {
+function inMirroredCopy<T>(
+  moduleDir: string,
+  pluginDir: string,
+  extra: Record<string, string>,
+  run: (work: string, versions: string) => T,
+): T | { readonly skipped: string } {
   const mirror = mirroredProviders(pluginDir);
   const required = requiredProviders(readFileSync(join(moduleDir, "versions.tf"), "utf8"));
   const missing = [...required.values()].filter((source) => !mirror.has(source));
   if (missing.length > 0) return { skipped: `${missing.join(", ")} not in the mirror ${pluginDir}` };
-  const work = mkdtempSync(join(tmpdir(), "tf-validate-"));
+  const work = mkdtempSync(join(tmpdir(), "tf-mirror-"));
   try {
     for (const f of readdirSync(moduleDir).filter((f) => f.endsWith(".tf")))
       copyFileSync(join(moduleDir, f), join(work, f));
+    for (const [path, text] of Object.entries(extra)) {
+      mkdirSync(dirname(join(work, path)), { recursive: true });
+      writeFileSync(join(work, path), text);
+    }
     const pins = [...required].map(
       ([n, source]) => `    ${n} = { source = "${source}", version = "${mirror.get(source)}" }`,
     );
@@ -111,14 +123,19 @@ export function validateWithMirror(moduleDir: string, pluginDir = DEFAULT_PLUGIN
     const init = spawnSync(
       "terraform",
       ["init", `-plugin-dir=${pluginDir}`, "-backend=false", "-input=false", "-no-color"],
-      {
-        cwd: work,
-        encoding: "utf8",
-        env: env(),
-      },
+      { cwd: work, encoding: "utf8", env: env() },
     );
     if (init.status !== 0)
       throw new Error(`terraform init failed in a copy of ${moduleDir}:\n${init.stderr}`);
+    return run(work, [...required.values()].map((s) => `${s} ${mirror.get(s)}`).join(", "));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `terraform validate` on a mirrored copy of the module (see inMirroredCopy). */
+export function validateWithMirror(moduleDir: string, pluginDir = DEFAULT_PLUGIN_DIR): MirrorValidation {
+  return inMirroredCopy(moduleDir, pluginDir, {}, (work, versions) => {
     const r = spawnSync("terraform", ["validate", "-json", "-no-color"], {
       cwd: work,
       encoding: "utf8",
@@ -135,7 +152,7 @@ export function validateWithMirror(moduleDir: string, pluginDir = DEFAULT_PLUGIN
     };
     return {
       valid: out.valid,
-      versions: [...required.values()].map((s) => `${s} ${mirror.get(s)}`).join(", "),
+      versions,
       diagnostics: out.diagnostics.map((d) => ({
         severity: d.severity,
         summary: d.summary,
@@ -143,9 +160,27 @@ export function validateWithMirror(moduleDir: string, pluginDir = DEFAULT_PLUGIN
         at: d.range ? `${d.range.filename}:${d.range.start.line}` : "",
       })),
     };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
+}
+
+export type TerraformTestRun =
+  | { readonly skipped: string }
+  | { readonly skipped?: undefined; readonly status: number | null; readonly output: string };
+
+/**
+ * `terraform test` of the `tests` files (name to text; `mock_provider` blocks keep the provider
+ * from calling AWS) on a mirrored copy of the module.
+ */
+export function terraformTestWithMirror(
+  moduleDir: string,
+  tests: Record<string, string>,
+  pluginDir = DEFAULT_PLUGIN_DIR,
+): TerraformTestRun {
+  const files = Object.fromEntries(Object.entries(tests).map(([name, text]) => [join("tests", name), text]));
+  return inMirroredCopy(moduleDir, pluginDir, files, (work) => {
+    const r = spawnSync("terraform", ["test", "-no-color"], { cwd: work, encoding: "utf8", env: env() });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  });
 }
 
 /**
