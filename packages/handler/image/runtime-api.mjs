@@ -189,13 +189,15 @@ export class RuntimeApi extends EventEmitter {
     req.on("data", (c) => {
       size += c.length;
       if (size <= limit + 1) chunks.push(c);
-      if (streaming) arrivals.push({ atMs: Date.now() - (started?.dispatchedAt ?? Date.now()), bytes: c.length });
+      if (streaming)
+        arrivals.push({ atMs: Date.now() - (started?.dispatchedAt ?? Date.now()), bytes: c.length });
     });
     req.on("end", () => {
       const raw = Buffer.concat(chunks).toString("utf8");
       // A streamed response reports a failure mid-stream in HTTP trailers, not in a header.
       const errorType =
-        req.headers["lambda-runtime-function-error-type"] ?? req.trailers["lambda-runtime-function-error-type"];
+        req.headers["lambda-runtime-function-error-type"] ??
+        req.trailers["lambda-runtime-function-error-type"];
       if (path === `${PREFIX}/init/error`) {
         this.initError = { errorType, body: raw };
         this.emit("init-error", this.initError);
@@ -222,7 +224,7 @@ export class RuntimeApi extends EventEmitter {
         }
         // "streaming" when the handler was wrapped in awslambda.streamifyResponse (the body then
         // arrives chunked: `arrivals` says when each chunk came).
-        if (!streaming) return inv.settle({ ok: true, payload, raw }), json(202, { status: "OK" });
+        if (!streaming) return (inv.settle({ ok: true, payload, raw }), json(202, { status: "OK" }));
         const failed = errorType !== undefined;
         inv.settle({
           ok: !failed,

@@ -1,6 +1,15 @@
 // Shared by the image tests: find the built image (or fail saying how to build it), export its
 // root file system once, and read MCP results.
-import { ImageMissingError, exportRootfs, imageInfo, type ImageInfo } from "../../image/sandbox.mjs";
+import { RuntimeApi } from "../../image/runtime-api.mjs";
+import {
+  ImageMissingError,
+  exportRootfs,
+  imageInfo,
+  lambdaEnv,
+  spawnImage,
+  type ImageInfo,
+  type SandboxChild,
+} from "../../image/sandbox.mjs";
 
 export const PNG_MAGIC = "iVBORw0KGgo"; // base64 of \x89PNG\r\n\x1a\n
 
@@ -18,6 +27,25 @@ export async function builtImage(): Promise<{ info: ImageInfo; rootfs: string }>
     throw err;
   }
   return { info, rootfs: await exportRootfs(info) };
+}
+
+/**
+ * The built image in Lambda mode (its ENTRYPOINT/CMD under bwrap) against a local Runtime API of its
+ * own, with Lambda's variables plus `env`; resolves once the runtime asks for its first event, and
+ * fails with the sandbox's output when it exits first or posts an init error.
+ */
+export async function startLambdaImage(
+  env: Record<string, string>,
+): Promise<{ api: RuntimeApi; child: SandboxChild }> {
+  const { info, rootfs } = await builtImage();
+  const api = await RuntimeApi.start();
+  const child = spawnImage({ info, rootfs, env: { ...lambdaEnv({ runtimeApi: api.address }), ...env } });
+  const exited = child.exited.then(({ code, signal }) => {
+    throw new Error(`the sandbox exited (${code ?? signal}) before GET /next:\n${child.output}`);
+  });
+  await Promise.race([api.ready({ timeoutMs: 90_000 }), exited]);
+  if (api.initError) throw new Error(`init error: ${api.initError.body}\n${child.output}`);
+  return { api, child };
 }
 
 export interface ToolContent {

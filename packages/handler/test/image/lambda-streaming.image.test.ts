@@ -8,9 +8,9 @@
 //   https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming
 // Needs the built image (`pnpm image:build`); fails, never skips, without it.
 import { httpApiV2Event, scheduledEvent } from "../../image/events.mjs";
-import { RuntimeApi, type InvokeResult } from "../../image/runtime-api.mjs";
-import { lambdaEnv, spawnImage, stopImage, type SandboxChild } from "../../image/sandbox.mjs";
-import { builtImage } from "./helpers.js";
+import type { InvokeResult, RuntimeApi } from "../../image/runtime-api.mjs";
+import { stopImage, type SandboxChild } from "../../image/sandbox.mjs";
+import { startLambdaImage } from "./helpers.js";
 
 const TOKEN = "image-streaming-token-0123456789abcdef";
 const SEPARATOR = "\u0000".repeat(8);
@@ -18,12 +18,18 @@ let api: RuntimeApi;
 let child: SandboxChild | undefined;
 
 /** A Function URL event (payload format 2.0, the HTTP API's) for POST /mcp. */
-function functionUrlMcp(body: unknown, accept = "application/json, text/event-stream") {
+function functionUrlMcp(
+  body: unknown,
+  {
+    accept = "application/json, text/event-stream",
+    token = TOKEN,
+  }: { accept?: string; token?: string | null } = {},
+): Record<string, unknown> {
   const event = httpApiV2Event({
     method: "POST",
     path: "/mcp",
     headers: {
-      authorization: `Bearer ${TOKEN}`,
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
       accept,
       "mcp-protocol-version": "2025-06-18",
       host: "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws",
@@ -34,7 +40,7 @@ function functionUrlMcp(body: unknown, accept = "application/json, text/event-st
   return {
     ...event,
     requestContext: {
-      ...event.requestContext,
+      ...(event.requestContext as Record<string, unknown>),
       apiId: "abcdefghijklmnopqrstuvwxyz012345",
       domainName: domain,
       domainPrefix: "abcdefghijklmnopqrstuvwxyz012345",
@@ -43,9 +49,13 @@ function functionUrlMcp(body: unknown, accept = "application/json, text/event-st
 }
 
 /** Splits a streamed HTTP response into its prelude and its body. */
-function splitStreamed(r: InvokeResult): { prelude: { statusCode: number; headers: Record<string, string> }; body: string } {
+function splitStreamed(r: InvokeResult): {
+  prelude: { statusCode: number; headers: Record<string, string> };
+  body: string;
+} {
   const at = r.raw.indexOf(SEPARATOR);
-  if (at < 0) throw new Error(`no prelude separator in the streamed response: ${JSON.stringify(r.raw.slice(0, 300))}`);
+  if (at < 0)
+    throw new Error(`no prelude separator in the streamed response: ${JSON.stringify(r.raw.slice(0, 300))}`);
   return {
     prelude: JSON.parse(r.raw.slice(0, at)) as { statusCode: number; headers: Record<string, string> },
     body: r.raw.slice(at + SEPARATOR.length),
@@ -53,7 +63,9 @@ function splitStreamed(r: InvokeResult): { prelude: { statusCode: number; header
 }
 
 /** The JSON-RPC messages of an SSE body, in order. */
-function sseMessages(body: string): { method?: string; params?: Record<string, unknown>; result?: unknown; id?: unknown }[] {
+function sseMessages(
+  body: string,
+): { method?: string; params?: Record<string, unknown>; result?: unknown; id?: unknown }[] {
   return body
     .split(/\n\n/)
     .flatMap((event) => event.split("\n").filter((l) => l.startsWith("data:")))
@@ -74,29 +86,18 @@ function arrivalOf(r: InvokeResult, offset: number): number {
 
 async function invokeStreamed(event: unknown): Promise<InvokeResult> {
   const r = await api.invoke(event, { timeoutMs: 120_000 });
-  if (!r.ok) throw new Error(`invocation failed: ${r.errorType ?? ""} ${r.raw}\n${child?.output.slice(-4000)}`);
+  if (!r.ok)
+    throw new Error(`invocation failed: ${r.errorType ?? ""} ${r.raw}\n${child?.output.slice(-4000)}`);
   expect(r.responseMode).toBe("streaming");
   return r;
 }
 
 beforeAll(async () => {
-  const { info, rootfs } = await builtImage();
-  api = await RuntimeApi.start();
-  child = spawnImage({
-    info,
-    rootfs,
-    env: {
-      ...lambdaEnv({ runtimeApi: api.address }),
-      MCP_AUTH_TOKEN: TOKEN,
-      MCP_LAMBDA_STREAMING: "1",
-      MCP_PROGRESS_INTERVAL_SECONDS: "1",
-    },
-  });
-  const exited = child.exited.then(({ code, signal }) => {
-    throw new Error(`the sandbox exited (${code ?? signal}) before GET /next:\n${child?.output}`);
-  });
-  await Promise.race([api.ready({ timeoutMs: 90_000 }), exited]);
-  if (api.initError) throw new Error(`init error: ${api.initError.body}\n${child.output}`);
+  ({ api, child } = await startLambdaImage({
+    MCP_AUTH_TOKEN: TOKEN,
+    MCP_LAMBDA_STREAMING: "1",
+    MCP_PROGRESS_INTERVAL_SECONDS: "1",
+  }));
 }, 180_000);
 
 afterAll(async () => {
@@ -130,7 +131,10 @@ describe("image, Lambda response streaming (MCP_LAMBDA_STREAMING=1 under aws-lam
     expect(progress.length).toBeGreaterThanOrEqual(2);
     for (const p of progress) expect(p.params?.progressToken).toBe("p-1");
     expect(progress.some((p) => /step \d/.test(String(p.params?.message)))).toBe(true);
-    const last = messages[messages.length - 1] as { id?: unknown; result?: { content?: { text?: string }[] } };
+    const last = messages[messages.length - 1] as {
+      id?: unknown;
+      result?: { content?: { text?: string }[] };
+    };
     expect(last.id).toBe(7);
     expect(JSON.stringify(last.result?.content)).toContain("finished");
 
@@ -151,7 +155,7 @@ describe("image, Lambda response streaming (MCP_LAMBDA_STREAMING=1 under aws-lam
           method: "tools/call",
           params: { name: "execute_code", arguments: { code: "streamed_value = 6 * 7" } },
         },
-        "application/json",
+        { accept: "application/json" },
       ),
     );
     expect(splitStreamed(set).prelude.statusCode).toBe(200);
@@ -172,8 +176,10 @@ describe("image, Lambda response streaming (MCP_LAMBDA_STREAMING=1 under aws-lam
   }, 120_000);
 
   test("an unauthenticated call gets its 401 through the stream's prelude", async () => {
-    const event = functionUrlMcp({ jsonrpc: "2.0", id: 10, method: "tools/list", params: {} });
-    delete (event.headers as Record<string, string>).authorization;
+    const event = functionUrlMcp(
+      { jsonrpc: "2.0", id: 10, method: "tools/list", params: {} },
+      { token: null },
+    );
     const { prelude } = splitStreamed(await invokeStreamed(event));
     expect(prelude.statusCode).toBe(401);
   }, 60_000);

@@ -3,8 +3,8 @@
 // variables, uid 10001, talking to a local Runtime API
 // (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html) fed real event shapes.
 // Needs the built image (`pnpm image:build`); fails, never skips, without it.
-import { RuntimeApi, type InvokeResult } from "../../image/runtime-api.mjs";
-import { lambdaEnv, spawnImage, stopImage, type SandboxChild } from "../../image/sandbox.mjs";
+import type { InvokeResult, RuntimeApi } from "../../image/runtime-api.mjs";
+import { stopImage, type SandboxChild } from "../../image/sandbox.mjs";
 import {
   httpApiV2Event,
   initializeParams,
@@ -13,12 +13,12 @@ import {
   scheduledEvent,
 } from "../../image/events.mjs";
 import {
-  builtImage,
   lastJsonLine,
   NUMPY_PANDAS,
   PLOT,
   PNG_MAGIC,
   PROBE,
+  startLambdaImage,
   texts,
   type ToolContent,
 } from "./helpers.js";
@@ -51,18 +51,7 @@ async function executeCode(code: string): Promise<{ content: ToolContent[]; isEr
 }
 
 beforeAll(async () => {
-  const { info, rootfs } = await builtImage();
-  api = await RuntimeApi.start();
-  child = spawnImage({
-    info,
-    rootfs,
-    env: { ...lambdaEnv({ runtimeApi: api.address }), MCP_AUTH_TOKEN: TOKEN },
-  });
-  const exited = child.exited.then(({ code, signal }) => {
-    throw new Error(`the sandbox exited (${code ?? signal}) before GET /next:\n${child?.output}`);
-  });
-  await Promise.race([api.ready({ timeoutMs: 90_000 }), exited]);
-  if (api.initError) throw new Error(`init error: ${api.initError.body}\n${child.output}`);
+  ({ api, child } = await startLambdaImage({ MCP_AUTH_TOKEN: TOKEN }));
 }, 180_000);
 
 afterAll(async () => {
