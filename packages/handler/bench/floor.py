@@ -9,6 +9,10 @@ Usage: /usr/bin/python3 floor.py [N]    prints a JSON list of N samples (ms) aft
        /usr/bin/python3 floor.py --serve  reads a count per stdin line, answers each with a JSON
                                           list of that many samples (one kernel throughout), so a
                                           bench can interleave the floor with the paths it measures
+       /usr/bin/python3 floor.py --cold   the cold floor: starts a kernel, runs one `1+1`, prints
+                                          {"kernelMs": ...} (start_new_kernel to that idle) and exits;
+                                          the bench times the whole process, interpreter and imports
+                                          included, from its spawn to that line
 """
 
 import json
@@ -48,7 +52,20 @@ def samples(kc, n):
     return out
 
 
+def cold():
+    t = time.perf_counter()
+    km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+        run_once(kc)
+        print(json.dumps({"kernelMs": (time.perf_counter() - t) * 1000}), flush=True)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--cold":
+        return cold()
     serve = len(sys.argv) > 1 and sys.argv[1] == "--serve"
     km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
     try:

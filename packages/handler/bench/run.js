@@ -26,7 +26,7 @@ import { mcpBuildCost } from "./lib/mcp-build.js";
 import { coldStart, dist, original, originalNoDelay, ours } from "./lib/servers.js";
 import { sessionBench, sessionReport } from "./sessions.js";
 import { median, mib, num, ratio, reason, times } from "./lib/stats.js";
-import { httpBlock, interleave, startFloor } from "./lib/warm.js";
+import { coldFloor, httpBlock, interleave, startFloor } from "./lib/warm.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_ITERATIONS ?? 200);
@@ -72,9 +72,12 @@ const todayName = today.error
 
 // Cold starts alternate between the two servers; the last of each stays up for the warm figures.
 const cold = await attempt("cold starts", async () => {
-  const runs = { original: [], ours: [] };
+  const runs = { original: [], ours: [], floor: [], floorKernel: [] };
   const kept = {};
   for (let i = 0; i < RUNS; i++) {
+    const f = await coldFloor();
+    runs.floor.push(f.ms);
+    runs.floorKernel.push(f.kernelMs);
     for (const [name, server, token] of [
       ["original", original, undefined],
       ["ours", ours, "bench-token"],
@@ -229,6 +232,8 @@ const coldLine = (name, colds) =>
   colds
     ? `${name.padEnd(44)}median ${num(median(colds), 0, 6)}   [${colds.map((c) => c.toFixed(0)).join(", ")}]`
     : `${name.padEnd(44)}${err(cold)}`;
+say(coldLine("floor: python3 floor.py --cold (no HTTP)", cold.runs?.floor));
+say(coldLine("  of which start_new_kernel -> first idle", cold.runs?.floorKernel));
 say(coldLine("original: python3 bench/original.py", orig.colds));
 say(coldLine("ours: node dist/server.js", mine.colds));
 say(
@@ -238,6 +243,7 @@ say(
 );
 const coldRatio = ratio(median(mine.colds ?? []), median(orig.colds ?? []));
 say(`${"ours / original".padEnd(44)}${times(coldRatio)}`);
+say(`${"ours / floor".padEnd(44)}${times(ratio(median(mine.colds ?? []), median(cold.runs?.floor ?? [])))}`);
 
 say();
 say(`${CALLERS} callers x ${CALLS} execute_code calls at once, each its own named token (MCP_AUTH_TOKENS)`);
@@ -320,6 +326,7 @@ writeFileSync(
       N,
       RUNS,
       floor,
+      coldFloor: { ms: cold.runs?.floor, kernelMs: cold.runs?.floorKernel },
       original: orig,
       originalNoDelay: origNoDelay,
       ours: mine,

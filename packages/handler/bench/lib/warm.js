@@ -37,6 +37,26 @@ export async function startFloor() {
   };
 }
 
+/**
+ * The cold floor: `floor.py --cold` from its spawn to its line, what jupyter_client alone takes to
+ * bring up a kernel and answer `1+1` (no HTTP, no server). Resolves { ms, kernelMs }.
+ */
+export async function coldFloor() {
+  const startedAt = performance.now();
+  const child = spawn(python, [path.join(here, "..", "floor.py"), "--cold"], {
+    env: { PATH: process.env.PATH, HOME: stateRoot("floor-cold") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const { value, done } = await lines.next();
+  const ms = performance.now() - startedAt;
+  if (done) throw new Error(`floor.py --cold printed nothing: ${stderr.slice(-400)}`);
+  await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+  return { ms, kernelMs: JSON.parse(value).kernelMs };
+}
+
 /** k sequential calls of `call`, each timed. */
 export const timedBlock = (call) => async (k) => {
   const samples = [];
