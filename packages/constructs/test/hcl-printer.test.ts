@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { moduleHclFiles } from "../src/hcl/blocks.js";
-import { print } from "../src/hcl/doc.js";
+import { print } from "../src/hcl/format.js";
 import { lexExpression } from "../src/hcl/lexer.js";
 import { parseExpression } from "../src/hcl/parser.js";
 import { terraformFmt } from "../src/hcl/terraform-cli.js";

@@ -7,7 +7,8 @@
  * output and terraform blocks are errors, so nothing is dropped silently.
  */
 import { blockSchemaOf, type BlockKind, type BlockSchema } from "./block-schema.js";
-import { hardline, indent, print, tok, type Doc } from "./doc.js";
+import { hardline, indent, tok, type Doc } from "./doc.js";
+import { print } from "./format.js";
 import { tupleDoc } from "./expression-doc.js";
 import { LINE_WIDTH } from "./limits.js";
 import {

@@ -1,11 +1,10 @@
 /**
- * Line breaking and canonical formatting. The printer builds a document of tokens, groups and
- * possible line breaks (Wadler's pretty printer, as prettier implements it); the layout breaks a
- * group only when it does not fit in the width. The lines it produces are then spaced, indented
- * and aligned by the rules of `terraform fmt` (hclwrite's format.go: formatSpaces, formatIndent,
- * formatCells), so the output is canonical by construction rather than by imitation.
+ * Line breaking. The printer builds a document of tokens, groups and possible line breaks
+ * (Wadler's pretty printer, as prettier implements it); the layout breaks a group only when it
+ * does not fit in the width. format.ts then spaces, indents and aligns the lines it produces.
  */
 import type { Token } from "./lexer.js";
+import { columns, spaceAfter } from "./spacing.js";
 
 /** A token the formatter treats as a heredoc opener (`<<-EOT`) followed by its lines. */
 export interface HeredocToken extends Token {
@@ -77,91 +76,6 @@ function propagateBreaks(doc: Doc): boolean {
     case "ifBreak":
       return propagateBreaks(doc.breakContents) || propagateBreaks(doc.flatContents);
   }
-}
-
-const IN_KEYWORD = "in";
-
-function bracketChange(t: Token): number {
-  switch (t.type) {
-    case "OBrace":
-    case "OBrack":
-    case "OParen":
-    case "TemplateControl":
-    case "TemplateInterp":
-      return 1;
-    case "CBrace":
-    case "CBrack":
-    case "CParen":
-    case "TemplateSeqEnd":
-      return -1;
-    default:
-      return 0;
-  }
-}
-
-const COMPARISONS = new Set([
-  "EqualOp",
-  "NotEqual",
-  "GreaterThan",
-  "GreaterThanEq",
-  "LessThan",
-  "LessThanEq",
-]);
-const NEGATION_AFTER = new Set([
-  "OParen",
-  "OBrace",
-  "OBrack",
-  "Equal",
-  "Colon",
-  "Comma",
-  "Question",
-  "Plus",
-  "Star",
-  "Slash",
-  "Percent",
-  "Minus",
-  "And",
-  "Or",
-  "Bang",
-  ...COMPARISONS,
-]);
-
-/** hclwrite's spaceAfterToken: whether a space separates `subject` from `after` on a line. */
-export function spaceAfter(subject: Token, before: Token | undefined, after: Token): boolean {
-  const s = subject.type;
-  const a = after.type;
-  if (a === "Newline") return false;
-  if (s === "Ident" && a === "OParen") return false;
-  if ((s === "Ident" && a === "DoubleColon") || (s === "DoubleColon" && a === "Ident")) return false;
-  if (s === "Dot" || a === "Dot") return false;
-  if (a === "Comma" || a === "Ellipsis") return false;
-  if (s === "Comma") return true;
-  if (
-    s === "QuotedLit" ||
-    s === "StringLit" ||
-    s === "OQuote" ||
-    s === "OHeredoc" ||
-    a === "QuotedLit" ||
-    a === "StringLit" ||
-    a === "CQuote" ||
-    a === "CHeredoc"
-  )
-    return false;
-  if (s === "Ident" && subject.text === IN_KEYWORD && before?.type === "Ident") return true;
-  if (a === "OBrack" && (s === "Ident" || s === "NumberLit" || bracketChange(subject) < 0)) return false;
-  if (s === "Bang") return false;
-  if (s === "Minus") return before !== undefined && !NEGATION_AFTER.has(before.type);
-  if (s === "OBrace" || a === "CBrace") return !(s === "OBrace" && a === "CBrace");
-  if ((s === "TemplateInterp" || s === "TemplateControl") && a === "OBrace") return true;
-  if (s === "CBrace" && a === "TemplateSeqEnd") return true;
-  if (s === "TemplateSeqEnd" && (a === "TemplateInterp" || a === "TemplateControl")) return false;
-  if (bracketChange(subject) > 0) return false;
-  if (bracketChange(after) < 0) return false;
-  return true;
-}
-
-function columns(text: string): number {
-  return [...text].length;
 }
 
 type Mode = "flat" | "break";
@@ -257,106 +171,4 @@ export function layout(doc: Doc, width: number): Token[][] {
   }
   lines.push(line.tokens);
   return lines;
-}
-
-interface FormatLine {
-  readonly tokens: Token[];
-  indent: number;
-  /** Index of the `=` that starts the line's assign cell, or -1. */
-  assign: number;
-  /** Spaces before the `=` (alignment). */
-  assignSpaces: number;
-}
-
-function netBrackets(tokens: Token[]): number {
-  let net = 0;
-  for (const t of tokens) {
-    net += bracketChange(t);
-    if (t.type === "OHeredoc") break;
-  }
-  return net;
-}
-
-/** hclwrite's formatIndent: two spaces per bracket level opened on earlier lines. */
-function formatIndent(lines: FormatLine[]): void {
-  const indents: number[] = [];
-  for (const line of lines) {
-    if (line.tokens.length === 0) continue;
-    const net = netBrackets(line.tokens);
-    if (net > 0) {
-      line.indent = 2 * indents.length;
-      indents.push(net);
-    } else {
-      let closed = -net;
-      while (closed > 0 && indents.length > 0) {
-        const top = indents[indents.length - 1]!;
-        if (closed >= top) {
-          closed -= top;
-          indents.pop();
-        } else {
-          indents[indents.length - 1] = top - closed;
-          closed = 0;
-        }
-      }
-      line.indent = 2 * indents.length;
-    }
-  }
-}
-
-function lineColumns(tokens: Token[], from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    if (i > from && spaceAfter(tokens[i - 1]!, tokens[i - 2], tokens[i]!)) n += 1;
-    n += columns(tokens[i]!.text);
-  }
-  return n;
-}
-
-/** hclwrite's formatCells: the `=` of consecutive single-line assignments in one column. */
-function formatCells(lines: FormatLine[]): void {
-  let chain: FormatLine[] = [];
-  const close = () => {
-    const widest = Math.max(...chain.map((l) => l.indent + lineColumns(l.tokens, 0, l.assign)));
-    for (const l of chain) l.assignSpaces = widest - (l.indent + lineColumns(l.tokens, 0, l.assign)) + 1;
-    chain = [];
-  };
-  for (const line of lines) {
-    const eq = line.tokens.findIndex((t, i) => i > 0 && t.type === "Equal");
-    if (eq > 0 && netBrackets(line.tokens.slice(eq)) === 0) line.assign = eq;
-    if (line.assign < 0) {
-      if (chain.length > 0) close();
-    } else {
-      chain.push(line);
-    }
-  }
-  if (chain.length > 0) close();
-}
-
-function renderLine(line: FormatLine): string {
-  const { tokens } = line;
-  if (tokens.length === 0) return "";
-  let out = " ".repeat(line.indent);
-  tokens.forEach((t, i) => {
-    if (i === line.assign) out += " ".repeat(line.assignSpaces);
-    else if (i > 0 && spaceAfter(tokens[i - 1]!, tokens[i - 2], t)) out += " ";
-    out += t.text;
-    if (t.type === "OHeredoc") {
-      const body = (t as HeredocToken).lines.map((l) => (l === "" ? "" : " ".repeat(line.indent + 2) + l));
-      out += ["", ...body, " ".repeat(line.indent) + "EOT"].join("\n");
-    }
-  });
-  return out;
-}
-
-/** The text of `doc`, laid out in `width` columns and formatted as `terraform fmt` would. */
-export function print(doc: Doc, width: number): string {
-  const lines: FormatLine[] = layout(doc, width).map((tokens) => ({
-    tokens,
-    indent: 0,
-    assign: -1,
-    assignSpaces: 1,
-  }));
-  formatIndent(lines);
-  formatCells(lines);
-  return lines.map(renderLine).join("\n");
 }
