@@ -284,17 +284,49 @@ describe("launch", () => {
   );
 
   slowTest(
-    "without any kernelspec, python3 falls back to `python -m ipykernel_launcher -f {connection_file}`",
+    "without any kernelspec, python3 falls back to ipykernel_launcher's start: launch directory first on sys.path, no debugger",
     async () => {
-      const { launch } = makeLauncher({ kernelSpecDirs: [] });
+      const { launch, dirs } = makeLauncher({ kernelSpecDirs: [] });
       const kernel = await launch();
       const r = await run(
         kernel,
-        "import sys\nprint(sys.argv[0].endswith('ipykernel_launcher.py'), sys.executable)",
+        [
+          "import sys, json, ipykernel.debugger as d",
+          "print(json.dumps([sys.argv[0], sys.executable, sys.path[0], d._is_debugpy_available, 'debugpy' in sys.modules]))",
+        ].join("\n"),
       );
-      expect(r.stdout).toBe(`True ${PYTHON}\n`);
+      // As `python -m ipykernel_launcher` would have it (the launch directory first on sys.path),
+      // with ipykernel's debugger off and debugpy not loaded (see IPYKERNEL_BOOT).
+      expect(JSON.parse(r.stdout) as unknown).toEqual(["-c", PYTHON, dirs.work, false, false]);
     },
   );
+
+  slowTest("user code can still import debugpy, and a module beside the notebook imports", async () => {
+    const { launch, dirs } = makeLauncher({ kernelSpecDirs: [] });
+    writeFileSync(path.join(dirs.work, "beside.py"), "VALUE = 'beside-ok'\n");
+    const kernel = await launch();
+    const r = await run(
+      kernel,
+      [
+        "import beside",
+        "try:",
+        "    import debugpy",
+        "    imported = True",
+        "except ImportError:",
+        "    imported = False",
+        "print(beside.VALUE, imported)",
+      ].join("\n"),
+    );
+    const hasDebugpy = (() => {
+      try {
+        execFileSync(PYTHON, ["-c", "import debugpy"], { stdio: "ignore" });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect(r.stdout).toBe(`beside-ok ${hasDebugpy ? "True" : "False"}\n`);
+  });
 
   slowTest(
     "an unknown kernel name or a missing workDir is a KernelLaunchError saying what is wrong",

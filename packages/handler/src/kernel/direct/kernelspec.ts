@@ -103,6 +103,25 @@ const BARE_PYTHON = /^python(3(\.\d+)?)?$/;
 const ANY_PYTHON = /(^|\/)python(3(\.\d+)?)?$/;
 
 /**
+ * What `python -m ipykernel_launcher` does, as `python -c`, without ipykernel's debugger. ipykernel
+ * imports debugpy at start whenever it is installed (Debian's python3-ipykernel depends on it), for
+ * the DAP debugger of the control channel, which no MCP tool speaks; that import is about a quarter
+ * of ipykernel's own start (90-180 ms of 300-500 here). `None` in sys.modules makes `import debugpy`
+ * fail while ipykernel's modules load, so it starts with the debugger off, as it does where debugpy
+ * is absent; the entry is removed before the kernel runs, so user code can still import debugpy.
+ * `python -m` puts the launch directory first on sys.path and `-c` puts "": the first line makes
+ * them the same, so imports resolve as they would under `-m` (ipykernel_launcher drops only "").
+ */
+export const IPYKERNEL_BOOT = [
+  "import os, sys",
+  'if sys.path and sys.path[0] == "": sys.path[0] = os.getcwd()',
+  'sys.modules["debugpy"] = None',
+  "from ipykernel import kernelapp",
+  'del sys.modules["debugpy"]',
+  "kernelapp.launch_new_instance()",
+].join("\n");
+
+/**
  * The command and environment to start `spec`. The environment is `baseEnv` (already scrubbed),
  * then the caller's `extraEnv`, then the spec's env, which wins as in jupyter_client.
  */
@@ -121,6 +140,8 @@ export function kernelCommand(
   // documented, even where the installed spec names the system's (Debian's names /usr/bin/python3).
   const ipykernelSpec = argv[1] === "-m" && argv[2] === "ipykernel_launcher" && ANY_PYTHON.test(argv[0]!);
   if (BARE_PYTHON.test(argv[0]!) || ipykernelSpec) argv[0] = python;
+  // sys.argv in the kernel is then ["-c", ...the spec's arguments], as ipykernel parses them.
+  if (ipykernelSpec) argv.splice(1, 2, "-c", IPYKERNEL_BOOT);
   const launchEnv = { ...baseEnv, ...extraEnv };
   const env = { ...launchEnv };
   // Substituted from the launch environment only, not from other spec entries (as
